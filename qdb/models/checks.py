@@ -1,0 +1,229 @@
+"""Cross-reference checks that a single pydantic model cannot make (pure).
+
+Each check returns :class:`Finding` objects whose ``loc`` is a path into the
+file's data (``("systems", 3, "class")``); the loader turns it into
+``path:line:col: field: message``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from qdb.models.catalog import Catalog
+from qdb.models.commitments import Commitment
+from qdb.models.dataset import Dataset
+from qdb.models.inventory import RESERVED_SYSTEM_IDS, Inventory
+
+__all__ = ["Finding", "check_catalog", "check_commitment", "check_dataset", "check_inventory"]
+
+Loc = tuple[str | int, ...]
+
+
+@dataclass(frozen=True)
+class Finding:
+    """A problem at ``loc`` in one file; ``severity`` is ``error`` or ``warning``."""
+
+    loc: Loc
+    message: str
+    severity: str = "error"
+
+
+def _suggest(name: str, known: Iterable[str]) -> str:
+    import difflib
+
+    known = sorted(known)
+    close = difflib.get_close_matches(name, known, n=1, cutoff=0.6)
+    if close:
+        return f"; did you mean {close[0]!r}?"
+    if len(known) <= 8:
+        return f"; known: {', '.join(known)}"
+    return ""
+
+
+def check_catalog(cat: Catalog) -> list[Finding]:
+    """Contest classes exist, layers carry pk and shots_per_day, law fields match."""
+    out: list[Finding] = []
+    classes = cat.classes
+    if cat.thresholds.matched >= cat.thresholds.offset:
+        out.append(
+            Finding(
+                ("thresholds", "matched"),
+                f"matched ({cat.thresholds.matched:g}) must be below offset "
+                f"({cat.thresholds.offset:g})",
+            )
+        )
+    for cid, c in classes.items():
+        if c.source is not None and c.source not in cat.sources:
+            out.append(
+                Finding(("classes", cid, "source"), f"unknown source {c.source!r}" + _suggest(c.source, cat.sources))
+            )
+    for dom, names in cat.enablers_by_domain.items():
+        if len(set(names)) != len(names):
+            out.append(Finding(("enablers_by_domain", dom), "an enabler is listed twice"))
+    seen: dict[str, int] = {}
+    for i, con in enumerate(cat.contests):
+        here: Loc = ("contests", i)
+        if con.id in seen:
+            out.append(Finding((*here, "id"), f"duplicate contest id {con.id!r} (first at contests[{seen[con.id]}])"))
+        seen.setdefault(con.id, i)
+        for key in ("threat", "counters"):
+            for cls in getattr(con, key):
+                if cls not in classes:
+                    out.append(Finding((*here, key, cls), f"unknown class {cls!r}" + _suggest(cls, classes)))
+        for s in con.sources:
+            if s not in cat.sources:
+                out.append(Finding((*here, "sources"), f"unknown source {s!r}" + _suggest(s, cat.sources)))
+        if con.law == "layered_defence":
+            if not con.layers:
+                out.append(Finding((*here, "layers"), "layered_defence needs `layers` (blue classes, outer to inner)"))
+            if con.counters:
+                out.append(Finding((*here, "counters"), "layered_defence uses `layers`, not `counters`"))
+            if con.acceptable_leakage is None:
+                out.append(Finding(here, "layered_defence needs `acceptable_leakage` (0-1, e.g. 0.1)"))
+            if con.campaign_days is None:
+                out.append(Finding(here, "layered_defence needs `campaign_days` (e.g. 30)"))
+            if len(set(con.layers)) != len(con.layers):
+                out.append(Finding((*here, "layers"), "a layer class is listed twice"))
+            for j, cls in enumerate(con.layers):
+                if cls not in classes:
+                    out.append(Finding((*here, "layers", j), f"unknown class {cls!r}" + _suggest(cls, classes)))
+                    continue
+                k = classes[cls]
+                missing = [f for f in ("pk", "shots_per_day") if getattr(k, f) is None]
+                if missing:
+                    out.append(
+                        Finding(
+                            (*here, "layers", j),
+                            f"layer class {cls!r} needs {' and '.join(missing)} in classes.{cls}",
+                        )
+                    )
+        else:
+            if not con.counters:
+                out.append(Finding((*here, "counters"), f"{con.law} law needs `counters` (blue classes)"))
+            for f in ("layers", "acceptable_leakage", "campaign_days"):
+                if getattr(con, f):
+                    out.append(Finding((*here, f), f"`{f}` belongs to layered_defence contests only"))
+        if con.law == "power" and con.exponent is None:
+            out.append(Finding(here, "power law needs `exponent` (e.g. 1.5)"))
+        if con.law != "power" and con.exponent is not None:
+            out.append(Finding((*here, "exponent"), "`exponent` belongs to power-law contests only"))
+    for i, corr in enumerate(cat.correlations):
+        from qdb.targets import parse_target
+
+        for j, t in enumerate(corr.between):
+            try:
+                parse_target(t)
+            except ValueError as exc:
+                out.append(Finding(("correlations", i, "between", j), str(exc)))
+    return out
+
+
+def check_inventory(inv: Inventory, cat: Catalog) -> list[Finding]:
+    """Classes and sources exist, ids unique; warn on missing training and enablers."""
+    out: list[Finding] = []
+    seen: dict[str, int] = {}
+    branches_used: dict[str, int] = {}
+    domains_used: dict[str, int] = {}
+    for i, s in enumerate(inv.systems):
+        here: Loc = ("systems", i)
+        if s.id in RESERVED_SYSTEM_IDS:
+            out.append(Finding((*here, "id"), f"{s.id!r} is reserved (it names the {s.id} block in edits)"))
+        if s.id in seen:
+            out.append(Finding((*here, "id"), f"duplicate system id {s.id!r} (first at systems[{seen[s.id]}])"))
+        seen.setdefault(s.id, i)
+        if s.class_ not in cat.classes:
+            out.append(Finding((*here, "class"), f"unknown class {s.class_!r}" + _suggest(s.class_, cat.classes)))
+        else:
+            k = cat.classes[s.class_]
+            branches_used.setdefault(k.branch, i)
+            domains_used.setdefault(k.domain, i)
+        if s.source not in inv.sources:
+            out.append(Finding((*here, "source"), f"unknown source {s.source!r}" + _suggest(s.source, inv.sources)))
+    for key in ("training", "enablers"):
+        for name, m in getattr(inv, key).items():
+            if m.source is not None and m.source not in inv.sources:
+                out.append(Finding((key, name, "source"), f"unknown source {m.source!r}" + _suggest(m.source, inv.sources)))
+    for cls, d in inv.dynamics.items():
+        if cls not in cat.classes:
+            out.append(Finding(("dynamics", cls), f"unknown class {cls!r}" + _suggest(cls, cat.classes)))
+        if d.source not in inv.sources:
+            out.append(Finding(("dynamics", cls, "source"), f"unknown source {d.source!r}" + _suggest(d.source, inv.sources)))
+    for branch in sorted(set(branches_used) - set(inv.training)):
+        out.append(
+            Finding(
+                ("training",) if inv.training else (),
+                f"no training multiplier for branch {branch!r} (used by systems[{branches_used[branch]}]); 1.0 assumed",
+                "warning",
+            )
+        )
+    for dom in sorted(domains_used):
+        for e in cat.enablers_by_domain.get(dom, []):
+            if e not in inv.enablers:
+                out.append(
+                    Finding(
+                        ("enablers",) if inv.enablers else (),
+                        f"no enabler {e!r} (listed for domain {dom!r}); 1.0 assumed",
+                        "warning",
+                    )
+                )
+    return out
+
+
+def check_commitment(com: Commitment, cat: Catalog) -> list[Finding]:
+    """Years inside the instrument, delivery classes known."""
+    out: list[Finding] = []
+    first, last = com.years.first, com.years.last
+    if first > last:
+        out.append(Finding(("years",), f"first ({first}) is after last ({last})"))
+    if com.signed.year > last:
+        out.append(Finding(("signed",), f"signed {com.signed.isoformat()} after the last year {last}"))
+    for y in com.funding_musd:
+        if not first <= y <= last:
+            out.append(Finding(("funding_musd", y), f"year {y} is outside the instrument ({first}-{last})"))
+    for i, d in enumerate(com.deliveries):
+        if d.class_ not in cat.classes:
+            out.append(Finding(("deliveries", i, "class"), f"unknown class {d.class_!r}" + _suggest(d.class_, cat.classes)))
+        if d.year < com.signed.year - 3 or d.year > last:
+            out.append(
+                Finding(
+                    ("deliveries", i, "year"),
+                    f"year {d.year} is outside the instrument ({com.signed.year - 3}-{last})",
+                )
+            )
+    return out
+
+
+def check_dataset(ds: Dataset) -> list[tuple[str, Finding]]:
+    """Every cross-file check of a data folder, as ``(path, finding)`` pairs."""
+    out: list[tuple[str, Finding]] = [(ds.catalog_path, f) for f in check_catalog(ds.catalog)]
+    layered_threats: set[str] = set()
+    for con in ds.catalog.contests:
+        if con.law == "layered_defence":
+            layered_threats.update(con.threat)
+    seen: dict[tuple[str, str], str] = {}
+    ipaths = ds.inventory_paths or ("",) * len(ds.inventories)
+    for inv, path in zip(ds.inventories, ipaths, strict=True):
+        out.extend((path, f) for f in check_inventory(inv, ds.catalog))
+        key = (inv.side, inv.as_of.isoformat())
+        if key in seen:
+            out.append(
+                (path, Finding(("as_of",), f"two {inv.side} snapshots share as_of {key[1]} (the other is {seen[key]})"))
+            )
+        seen.setdefault(key, path)
+        for i, s in enumerate(inv.systems):
+            if s.class_ in layered_threats and s.per_day is None:
+                out.append(
+                    (
+                        path,
+                        Finding(
+                            ("systems", i),
+                            f"{s.id!r} is a threat in a layered_defence contest but has no per_day; it sends none",
+                            "warning",
+                        ),
+                    )
+                )
+    cpaths = ds.commitment_paths or ("",) * len(ds.commitments)
+    for com, path in zip(ds.commitments, cpaths, strict=True):
+        out.extend((path, f) for f in check_commitment(com, ds.catalog))
+    return out
