@@ -62,8 +62,10 @@ class Contest(FrozenModel):
         default_factory=dict,
         description="Blue classes -> offset coefficient (threat units one counter unit is worth).",
     )
-    exponent: Annotated[Estimate, est(gt=0, le=4)] | None = Field(
-        default=None, description="`power` law only: the exponent p."
+    exponent: Annotated[Estimate, est(ge=1, le=4)] | None = Field(
+        default=None,
+        description="`power` law only: the exponent p (1 = linear, 2 = square). Below 1, adding "
+        "units of low quality would lower the balance, so p >= 1 is required.",
     )
     layers: list[Slug] = Field(
         default_factory=list, description="`layered_defence`: blue classes, outer to inner."
