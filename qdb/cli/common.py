@@ -42,10 +42,19 @@ def parse_date(value: str | None, option: str = "--as-of") -> dt.date | None:
 
 
 def load(data: Path | None) -> LoadResult:
-    """Load a data folder; warnings go to stderr."""
-    from qdb.io.load import load_dataset
+    """Load and validate a data folder, through the cache of validated folders."""
+    from qdb.io.cache import dataset_key, load_cached, store
+    from qdb.io.load import LoadResult, bundled_data_dir, load_dataset
 
-    res = load_dataset(data)
+    root = Path(data) if data is not None else bundled_data_dir()
+    key = dataset_key(root) if root.is_dir() else None
+    if key is not None:
+        hit = load_cached(key)
+        if isinstance(hit, tuple) and len(hit) == 2:
+            return LoadResult(hit[0], hit[1], {})
+    res = load_dataset(root)
+    if key is not None:
+        store(key, (res.dataset, res.warnings))
     return res
 
 
