@@ -31,39 +31,70 @@ def synthetic(n_systems: int, n_contests: int, seed: int = 0) -> Matchup:
     n_classes = max(4, n_contests // 2)
     classes = {
         f"c{i}": {
-            "domain": f"d{i % 7}", "branch": f"b{i % 5}", "unit": "u", "unit_cost_musd": 1,
-            "pk": 0.5, "shots_per_day": 4,
+            "domain": f"d{i % 7}",
+            "branch": f"b{i % 5}",
+            "unit": "u",
+            "unit_cost_musd": 1,
+            "pk": 0.5,
+            "shots_per_day": 4,
         }
         for i in range(n_classes)
     }
     contests = []
     for j in range(n_contests):
         cls = rng.sample(sorted(classes), 6)
-        base = {"id": f"k{j}", "title": f"contest {j}", "domain": "d0", "rationale": "synthetic",
-                "critical": j % 10 == 0, "threat": {c: rng.uniform(0.5, 2) for c in cls[:3]}}
+        base = {
+            "id": f"k{j}",
+            "title": f"contest {j}",
+            "domain": "d0",
+            "rationale": "synthetic",
+            "critical": j % 10 == 0,
+            "threat": {c: rng.uniform(0.5, 2) for c in cls[:3]},
+        }
         if j % 5 == 0:
-            contests.append({**base, "law": "layered_defence", "layers": cls[3:],
-                             "acceptable_leakage": 0.1, "campaign_days": 30})
+            contests.append(
+                {
+                    **base,
+                    "law": "layered_defence",
+                    "layers": cls[3:],
+                    "acceptable_leakage": 0.1,
+                    "campaign_days": 30,
+                }
+            )
         else:
-            contests.append({**base, "law": rng.choice(["square", "linear"]),
-                             "counters": {c: rng.uniform(0.5, 2) for c in cls[3:]}})
-    cat = Catalog.model_validate({"classes": classes, "contests": contests,
-                                  "enablers_by_domain": {"d0": ["isr"]}})
+            contests.append(
+                {
+                    **base,
+                    "law": rng.choice(["square", "linear"]),
+                    "counters": {c: rng.uniform(0.5, 2) for c in cls[3:]},
+                }
+            )
+    cat = Catalog.model_validate(
+        {"classes": classes, "contests": contests, "enablers_by_domain": {"d0": ["isr"]}}
+    )
 
     def inv(side: str) -> Inventory:
         systems = [
-            {"id": f"{side[0]}{i}", "name": "s", "class": f"c{rng.randrange(n_classes)}",
-             "quantity": rng.randint(1, 500), "quality": rng.uniform(0.5, 1.5), "source": "s",
-             "per_day": rng.randint(1, 50), "stock": rng.randint(10, 5000)}
+            {
+                "id": f"{side[0]}{i}",
+                "name": "s",
+                "class": f"c{rng.randrange(n_classes)}",
+                "quantity": rng.randint(1, 500),
+                "quality": rng.uniform(0.5, 1.5),
+                "source": "s",
+                "per_day": rng.randint(1, 50),
+                "stock": rng.randint(10, 5000),
+            }
             for i in range(n_systems)
         ]
-        return Inventory.model_validate({"side": side, "name": side, "as_of": "2025-01-01",
-                                         "sources": SRC, "systems": systems})
+        return Inventory.model_validate(
+            {"side": side, "name": side, "as_of": "2025-01-01", "sources": SRC, "systems": systems}
+        )
 
     return Matchup(cat, inv("ukraine"), inv("russia"))
 
 
-def best_of(fn, repeat: int = 3) -> float:  # noqa: ANN001
+def best_of(fn, repeat: int = 3) -> float:
     times = []
     for _ in range(repeat):
         t0 = time.perf_counter()
@@ -95,9 +126,13 @@ def main() -> None:
     helpcmd = wall([sys.executable, "-m", "qdb", "--help"])
     tp = wall([sys.executable, "-c", "import typer, pydantic"])
     print(f"import floor (typer, pydantic, networkx, numpy): {floor * 1000:.0f} ms")
-    print(f"qdb assess --format json (bundled data):          {cli * 1000:.0f} ms  = {cli / floor:.2f}x floor")
+    print(
+        f"qdb assess --format json (bundled data):          {cli * 1000:.0f} ms  = {cli / floor:.2f}x floor"
+    )
     print(f"import floor (typer, pydantic):                   {tp * 1000:.0f} ms")
-    print(f"qdb --help:                                       {helpcmd * 1000:.0f} ms  = {helpcmd / tp:.2f}x")
+    print(
+        f"qdb --help:                                       {helpcmd * 1000:.0f} ms  = {helpcmd / tp:.2f}x"
+    )
 
 
 if __name__ == "__main__":

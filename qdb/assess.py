@@ -49,7 +49,9 @@ def inputs_digest(m: Matchup, options: Iterable[tuple[str, Any]] = ()) -> str:
         "red": _canonical(m.red.model_dump(mode="python", by_alias=True)),
         "options": {k: _canonical(v) for k, v in sorted([*m.options, *options])},
     }
-    text = json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=True, default=str)
+    text = json.dumps(
+        payload, sort_keys=True, separators=(",", ":"), ensure_ascii=True, default=str
+    )
     return hashlib.sha256(text.encode("ascii")).hexdigest()
 
 
@@ -169,7 +171,11 @@ def critical_systems(
         return flipped, index_of(list(new.values()))
 
     def contests_of_class(cls: str) -> set[str]:
-        return {v.split(":", 1)[1] for _, v, k in G.out_edges(f"class:{cls}", keys=True) if k == "counters"}
+        return {
+            v.split(":", 1)[1]
+            for _, v, k in G.out_edges(f"class:{cls}", keys=True)
+            if k == "counters"
+        }
 
     blue_classes: dict[str, list[str]] = {}
     for s in m.blue.systems:
@@ -191,5 +197,12 @@ def critical_systems(
         if flipped:
             name = m.catalog.classes[cls].name or cls
             out.append(CriticalSystem("class", cls, name, tuple(flipped), idx))
-    out.sort(key=lambda c: (-len(c.flips), c.index_without if c.index_without is not None else 0, c.kind, c.id))
+    out.sort(
+        key=lambda c: (
+            -len(c.flips),
+            c.index_without if c.index_without is not None else 0,
+            c.kind,
+            c.id,
+        )
+    )
     return tuple(out)

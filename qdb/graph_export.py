@@ -39,7 +39,9 @@ def _plain_graph(G: nx.MultiDiGraph) -> nx.MultiDiGraph:
     for n, a in G.nodes(data=True):
         H.add_node(n, **_plain_attrs(a))
     for u, v, k, a in G.edges(keys=True, data=True):
-        H.add_edge(u, v, key=k, relation=k, **{x: y for x, y in a.items() if isinstance(y, int | float)})
+        H.add_edge(
+            u, v, key=k, relation=k, **{x: y for x, y in a.items() if isinstance(y, int | float)}
+        )
     return H
 
 
@@ -69,7 +71,9 @@ def to_dot(G: nx.MultiDiGraph) -> str:
     for n, a in G.nodes(data=True):
         if a["kind"] == "system":
             label = f"{a['system'].name}\\n×{a['system'].quantity.value:g}"
-            lines.append(f"  {_q(n)} [label={_q(label)}, color={_q(colors[a['role']])}, shape=ellipse];")
+            lines.append(
+                f"  {_q(n)} [label={_q(label)}, color={_q(colors[a['role']])}, shape=ellipse];"
+            )
         elif a["kind"] == "class":
             if G.degree(n) == 0:
                 continue

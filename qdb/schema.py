@@ -26,7 +26,9 @@ def json_schema(kind: str = "all") -> dict[str, Any]:
         sch.setdefault("title", kind)
         return dict(sch)
     if kind != "all":
-        raise SelectionError(f"unknown schema kind {kind!r}; choose inventory, catalog, commitment or all")
+        raise SelectionError(
+            f"unknown schema kind {kind!r}; choose inventory, catalog, commitment or all"
+        )
     bundle: dict[str, Any] = {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
         "title": "qdb data file",

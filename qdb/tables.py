@@ -56,8 +56,11 @@ def certification_line(a: Assessment, p_certified: float | None = None) -> str:
     )
 
 
-def assessment_markdown(a: Assessment, uncertainty: dict[str, dict[str, Any]] | None = None,
-                        p_certified: float | None = None) -> str:
+def assessment_markdown(
+    a: Assessment,
+    uncertainty: dict[str, dict[str, Any]] | None = None,
+    p_certified: float | None = None,
+) -> str:
     """The assessment as a Markdown table plus the certification line."""
     uncertainty = uncertainty or {}
     as_of = ", ".join(f"{k} {v}" for k, v in a.as_of.items())
@@ -81,5 +84,8 @@ def assessment_markdown(a: Assessment, uncertainty: dict[str, dict[str, Any]] | 
     ]
     if a.critical_systems:
         out += ["", "Single points of failure:", ""]
-        out += [f"- {c.kind} `{c.id}` ({c.name}): losing it flips {', '.join(c.flips)}" for c in a.critical_systems]
+        out += [
+            f"- {c.kind} `{c.id}` ({c.name}): losing it flips {', '.join(c.flips)}"
+            for c in a.critical_systems
+        ]
     return "\n".join(out) + "\n"

@@ -113,7 +113,9 @@ def parse_target(text: str) -> Target:
     if m.group(1) in ("training", "enablers"):
         raise ValueError(f"expected {scope}:{m.group(1)}.NAME")
     if m.group(2) not in SYSTEM_FIELDS:
-        raise ValueError(f"unknown field {m.group(2)!r}; a system field is one of {', '.join(SYSTEM_FIELDS)}")
+        raise ValueError(
+            f"unknown field {m.group(2)!r}; a system field is one of {', '.join(SYSTEM_FIELDS)}"
+        )
     return Target(scope, "system", m.group(1), m.group(2))
 
 
@@ -189,7 +191,9 @@ def bounds_of(t: Target) -> EstimateBounds:
     return EstimateBounds()
 
 
-def set_estimate(m: Matchup, t: Target, value: Estimate, rationale: str = "set by a what-if edit") -> Matchup:
+def set_estimate(
+    m: Matchup, t: Target, value: Estimate, rationale: str = "set by a what-if edit"
+) -> Matchup:
     """A copy of ``m`` with ``value`` at ``t`` (no bounds check: see :func:`bounds_of`).
 
     An absent training branch or enabler is created with ``rationale``.

@@ -15,8 +15,19 @@ TINY = Path(__file__).parent / "data" / "tiny"
 ROOT = Path(__file__).parent.parent
 
 CONTEST_KEYS = [
-    "id", "title", "law", "critical", "blue_units", "red_units", "numbers_ratio", "quality_ratio",
-    "required_quality_ratio", "balance", "verdict", "factors", "contributors",
+    "id",
+    "title",
+    "law",
+    "critical",
+    "blue_units",
+    "red_units",
+    "numbers_ratio",
+    "quality_ratio",
+    "required_quality_ratio",
+    "balance",
+    "verdict",
+    "factors",
+    "contributors",
 ]
 
 
@@ -37,8 +48,16 @@ def test_assess_json_contract(capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = run(capsys, "assess", "--data", str(TINY), "--format", "json")
     assert code == 0
     j = json.loads(out)
-    assert list(j)[:8] == ["blue", "red", "as_of", "inputs_sha256", "engine_version", "certified",
-                           "index", "contests"]
+    assert list(j)[:8] == [
+        "blue",
+        "red",
+        "as_of",
+        "inputs_sha256",
+        "engine_version",
+        "certified",
+        "index",
+        "contests",
+    ]
     assert j["blue"] == "ukraine" and j["red"] == "russia"
     assert j["as_of"] == {"ukraine": "2022-02-24", "russia": "2022-02-24"}
     c = j["contests"][0]
@@ -50,8 +69,9 @@ def test_assess_json_contract(capsys: pytest.CaptureFixture[str]) -> None:
     assert c["verdict"] == "shortfall" and j["certified"] is False
 
 
-def test_assess_json_byte_identical_and_cache_transparent(capsys: pytest.CaptureFixture[str],
-                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+def test_assess_json_byte_identical_and_cache_transparent(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     outs = []
     for env in ("", "1", ""):
         if env:
@@ -72,7 +92,9 @@ def test_assess_table_and_markdown(capsys: pytest.CaptureFixture[str]) -> None:
 def test_as_of_selection(capsys: pytest.CaptureFixture[str]) -> None:
     code, _, err = run(capsys, "assess", "--data", str(TINY), "--as-of", "2020-01-01")
     assert code == 1
-    assert err.strip() == "qdb: no ukraine snapshot at or before 2020-01-01 (earliest is 2022-02-24)"
+    assert (
+        err.strip() == "qdb: no ukraine snapshot at or before 2020-01-01 (earliest is 2022-02-24)"
+    )
     code, _, err = run(capsys, "assess", "--data", str(TINY), "--as-of", "yesterday")
     assert code == 2
 
@@ -114,9 +136,9 @@ def test_usage_error_exit_2(capsys: pytest.CaptureFixture[str]) -> None:
 
 
 def test_every_command_has_help(capsys: pytest.CaptureFixture[str]) -> None:
-    from qdb.cli import app
-
     import typer.main
+
+    from qdb.cli import app
 
     cmd = typer.main.get_command(app)
     for name in cmd.commands:  # type: ignore[attr-defined]
@@ -125,8 +147,9 @@ def test_every_command_has_help(capsys: pytest.CaptureFixture[str]) -> None:
 
 
 def test_cli_py_and_no_heavy_imports_for_help() -> None:
-    r = subprocess.run([sys.executable, str(ROOT / "cli.py"), "--help"], capture_output=True, text=True,
-                       check=True)
+    r = subprocess.run(
+        [sys.executable, str(ROOT / "cli.py"), "--help"], capture_output=True, text=True, check=True
+    )
     assert "assess" in r.stdout
     code = (
         "import sys, qdb.cli\n"
@@ -138,7 +161,9 @@ def test_cli_py_and_no_heavy_imports_for_help() -> None:
     assert r.stdout.strip() == ""
 
 
-def test_output_file_is_written_atomically(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_output_file_is_written_atomically(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     out = tmp_path / "a.json"
     code, stdout, _ = run(capsys, "assess", "--data", str(TINY), "--format", "json", "-o", str(out))
     assert code == 0 and stdout == ""

@@ -11,7 +11,7 @@ from qdb.assess import assess
 from tests.conftest import SQUARE, make_matchup
 
 
-def contest(a, cid):  # noqa: ANN001, ANN201
+def contest(a, cid):
     r = a.contest(cid)
     assert r is not None
     return r
@@ -22,10 +22,13 @@ def test_square_known_answer() -> None:
     # red: 300 tanks readiness 0.8 = 240 units, q = 1.0 · 0.9 · 1.0
     m = make_matchup(
         [SQUARE],
-        blue=[{"id": "leo", "class": "tank", "quantity": 100, "quality": 1.2},
-              {"id": "javelin", "class": "atgm", "quantity": 40}],
+        blue=[
+            {"id": "leo", "class": "tank", "quantity": 100, "quality": 1.2},
+            {"id": "javelin", "class": "atgm", "quantity": 40},
+        ],
         red=[{"id": "t72", "class": "tank", "quantity": 300, "readiness": 0.8}],
-        blue_training={"ground": 1.25}, blue_enablers={"isr": 1.1},
+        blue_training={"ground": 1.25},
+        blue_enablers={"isr": 1.1},
         red_training={"ground": 0.9},
     )
     r = contest(assess(m), "armour")
@@ -49,11 +52,16 @@ def test_square_known_answer() -> None:
     assert_allclose(r.contributors_blue[0].share, 120 / 140)
 
 
-@pytest.mark.parametrize(("law", "extra", "p"), [("linear", {}, 1.0), ("power", {"exponent": 1.5}, 1.5)])
+@pytest.mark.parametrize(
+    ("law", "extra", "p"), [("linear", {}, 1.0), ("power", {"exponent": 1.5}, 1.5)]
+)
 def test_linear_and_power(law: str, extra: dict, p: float) -> None:
     c = {**SQUARE, "law": law, "counters": {"tank": 1}, **extra}
-    m = make_matchup([c], blue=[{"id": "b", "class": "tank", "quantity": 50, "quality": 2.0}],
-                     red=[{"id": "r", "class": "tank", "quantity": 100}])
+    m = make_matchup(
+        [c],
+        blue=[{"id": "b", "class": "tank", "quantity": 50, "quality": 2.0}],
+        red=[{"id": "r", "class": "tank", "quantity": 100}],
+    )
     r = contest(assess(m), "armour")
     assert_allclose(r.balance, 2.0 / 2.0**p)
     assert_allclose(r.required_quality_ratio, 2.0**p)
@@ -64,8 +72,11 @@ def test_linear_and_power(law: str, extra: dict, p: float) -> None:
 def test_threshold_boundary_rounding() -> None:
     # β exactly at offset (1.1) up to floating noise counts as offset
     c = {**SQUARE, "law": "linear", "counters": {"tank": 1}}
-    m = make_matchup([c], blue=[{"id": "b", "class": "tank", "quantity": 10, "quality": 1.1}],
-                     red=[{"id": "r", "class": "tank", "quantity": 10}])
+    m = make_matchup(
+        [c],
+        blue=[{"id": "b", "class": "tank", "quantity": 10, "quality": 1.1}],
+        red=[{"id": "r", "class": "tank", "quantity": 10}],
+    )
     assert contest(assess(m), "armour").verdict == "offset"
 
 
@@ -84,9 +95,16 @@ def test_uncontested_and_empty_blue() -> None:
 
 
 LAYERED = {
-    "id": "strikes", "title": "Strikes", "domain": "air_defence", "law": "layered_defence",
-    "critical": True, "threat": {"missile": 1, "drone": 0.5}, "layers": ["lr_sam", "sr_sam"],
-    "acceptable_leakage": 0.1, "campaign_days": 10, "rationale": "test",
+    "id": "strikes",
+    "title": "Strikes",
+    "domain": "air_defence",
+    "law": "layered_defence",
+    "critical": True,
+    "threat": {"missile": 1, "drone": 0.5},
+    "layers": ["lr_sam", "sr_sam"],
+    "acceptable_leakage": 0.1,
+    "campaign_days": 10,
+    "rationale": "test",
 }
 
 
@@ -96,10 +114,14 @@ def test_layered_ample_capacity() -> None:
     # lr: 2 batteries × 10 shots = 20/day ≥ 15; Pk 0.8 → 3 leak; sr: 1×20 = 20 ≥ 3; Pk 0.5 → 1.5 leak
     m = make_matchup(
         [LAYERED],
-        blue=[{"id": "patriot", "class": "lr_sam", "quantity": 2},
-              {"id": "gepard", "class": "sr_sam", "quantity": 1}],
-        red=[{"id": "kh101", "class": "missile", "quantity": 1000, "per_day": 10},
-             {"id": "shahed", "class": "drone", "quantity": 100, "per_day": 40}],
+        blue=[
+            {"id": "patriot", "class": "lr_sam", "quantity": 2},
+            {"id": "gepard", "class": "sr_sam", "quantity": 1},
+        ],
+        red=[
+            {"id": "kh101", "class": "missile", "quantity": 1000, "per_day": 10},
+            {"id": "shahed", "class": "drone", "quantity": 100, "per_day": 40},
+        ],
     )
     r = contest(assess(m), "strikes")
     assert_allclose(r.red_units, 15.0)
@@ -121,8 +143,10 @@ def test_layered_saturation_and_exhaustion() -> None:
     # sr capacity 20 (unlimited) → 20 shots at 96 flying, Pk 0.5 → 10 kills → 86 leak
     m = make_matchup(
         [LAYERED],
-        blue=[{"id": "patriot", "class": "lr_sam", "quantity": 2, "stock": 50},
-              {"id": "gepard", "class": "sr_sam", "quantity": 1}],
+        blue=[
+            {"id": "patriot", "class": "lr_sam", "quantity": 2, "stock": 50},
+            {"id": "gepard", "class": "sr_sam", "quantity": 1},
+        ],
         red=[{"id": "kh101", "class": "missile", "quantity": 10000, "per_day": 100}],
     )
     r = contest(assess(m), "strikes")
@@ -147,24 +171,43 @@ def test_layered_quality_scales_pk_and_caps() -> None:
 
 
 def test_layered_threat_without_per_day_sends_nothing() -> None:
-    m = make_matchup([LAYERED], blue=[{"id": "p", "class": "lr_sam", "quantity": 1}],
-                     red=[{"id": "kh101", "class": "missile", "quantity": 1000}])
+    m = make_matchup(
+        [LAYERED],
+        blue=[{"id": "p", "class": "lr_sam", "quantity": 1}],
+        red=[{"id": "kh101", "class": "missile", "quantity": 1000}],
+    )
     assert contest(assess(m), "strikes").verdict == "uncontested"
 
 
 def test_layered_no_defence_gives_zero() -> None:
-    m = make_matchup([LAYERED], blue=[], red=[{"id": "k", "class": "missile", "quantity": 100, "per_day": 5}])
+    m = make_matchup(
+        [LAYERED], blue=[], red=[{"id": "k", "class": "missile", "quantity": 100, "per_day": 5}]
+    )
     r = contest(assess(m), "strikes")
     assert r.balance == 0 and r.leakage == 1.0 and r.verdict == "shortfall"
 
 
 def test_certified_and_index() -> None:
-    other = {**SQUARE, "id": "fires", "title": "Fires", "law": "linear", "critical": False,
-             "weight": 3, "threat": {"gun": 1}, "counters": {"gun": 1}}
+    other = {
+        **SQUARE,
+        "id": "fires",
+        "title": "Fires",
+        "law": "linear",
+        "critical": False,
+        "weight": 3,
+        "threat": {"gun": 1},
+        "counters": {"gun": 1},
+    }
     m = make_matchup(
         [SQUARE, other],
-        blue=[{"id": "b", "class": "tank", "quantity": 100}, {"id": "g", "class": "gun", "quantity": 10}],
-        red=[{"id": "r", "class": "tank", "quantity": 100}, {"id": "rg", "class": "gun", "quantity": 40}],
+        blue=[
+            {"id": "b", "class": "tank", "quantity": 100},
+            {"id": "g", "class": "gun", "quantity": 10},
+        ],
+        red=[
+            {"id": "r", "class": "tank", "quantity": 100},
+            {"id": "rg", "class": "gun", "quantity": 40},
+        ],
     )
     a = assess(m)
     assert a.certified  # armour balance 1.0 matched; fires is not critical
@@ -174,8 +217,10 @@ def test_certified_and_index() -> None:
 def test_index_floor_and_critical_systems() -> None:
     m = make_matchup(
         [SQUARE],
-        blue=[{"id": "leo", "class": "tank", "quantity": 100},
-              {"id": "jav", "class": "atgm", "quantity": 10}],
+        blue=[
+            {"id": "leo", "class": "tank", "quantity": 100},
+            {"id": "jav", "class": "atgm", "quantity": 10},
+        ],
         red=[{"id": "r", "class": "tank", "quantity": 100}],
     )
     a = assess(m)

@@ -9,11 +9,10 @@ from __future__ import annotations
 
 import sys
 
+# command modules register themselves on import (keep this list sorted)
+from qdb.cli import data_cmds as _data_cmds  # noqa: F401
 from qdb.cli.app import app
 from qdb.errors import QdbError
-
-# command modules register themselves on import (keep this list sorted)
-from qdb.cli import data_cmds as _data_cmds  # noqa: E402, F401
 
 __all__ = ["app", "main"]
 

@@ -40,7 +40,12 @@ class GraphFmt(str, Enum):
     json = "json"
 
 
-VERDICT_STYLE = {"offset": "bold green", "matched": "green", "shortfall": "bold red", "uncontested": "dim"}
+VERDICT_STYLE = {
+    "offset": "bold green",
+    "matched": "green",
+    "shortfall": "bold red",
+    "uncontested": "dim",
+}
 
 
 def run_assessment(
@@ -102,7 +107,7 @@ def _rich_table(a: Assessment, out: dict[str, Any]) -> None:
     uncs = {c["id"]: c.get("uncertainty") for c in out["contests"]}
     for r in a.contests:
         row = contest_row(r, uncs.get(r.id))
-        cells: list[Any] = row[:-1] + [Text(row[-1], style=VERDICT_STYLE[r.verdict])]
+        cells: list[Any] = [*row[:-1], Text(row[-1], style=VERDICT_STYLE[r.verdict])]
         t.add_row(*cells)
     console.print(t)
     line = certification_line(a, out.get("p_certified"))
@@ -125,11 +130,15 @@ def assess(
     sets: list[str] = SET_OPT,
     scenario: Path = SCENARIO_OPT,
     samples: int = typer.Option(
-        None, "--samples", help="Monte Carlo samples over every {low, estimate, high} range.",
+        None,
+        "--samples",
+        help="Monte Carlo samples over every {low, estimate, high} range.",
         show_default=False,
     ),
     seed: int = typer.Option(0, "--seed", help="Random seed of the Monte Carlo."),
-    output: Path = typer.Option(None, "-o", "--output", help="Write to this file.", show_default=False),
+    output: Path = typer.Option(
+        None, "-o", "--output", help="Write to this file.", show_default=False
+    ),
 ) -> None:
     """Assess the balance contest by contest: numbers vs quality, verdict, certification."""
     m, res = matchup(data, blue, red, as_of, sets, scenario)
@@ -167,6 +176,7 @@ def explain(
     from qdb.explain import explain_contest
 
     m, res = matchup(data, blue, red, as_of, sets, scenario)
+    print_warnings(res)
     if m.catalog.contest(contest) is None:
         import difflib
 
@@ -177,7 +187,9 @@ def explain(
     a = run(m)
     if fmt == "json":
         r = next(c for c in a.to_json()["contests"] if c["id"] == contest)
-        r["critical_systems"] = [c.to_json() for c in a.critical_systems or () if contest in c.flips]
+        r["critical_systems"] = [
+            c.to_json() for c in a.critical_systems or () if contest in c.flips
+        ]
         emit(dumps_json(r))
         return
     names = {s.id: s.name for s in (*m.blue.systems, *m.red.systems)}
@@ -192,7 +204,9 @@ def graph(
     red: str = RED_OPT,
     as_of: str = AS_OF_OPT,
     sets: list[str] = SET_OPT,
-    output: Path = typer.Option(None, "-o", "--output", help="Write to this file.", show_default=False),
+    output: Path = typer.Option(
+        None, "-o", "--output", help="Write to this file.", show_default=False
+    ),
 ) -> None:
     """Export the capability-offset graph (systems, classes, contests)."""
     from qdb.graph import build_graph

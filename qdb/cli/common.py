@@ -14,16 +14,23 @@ if TYPE_CHECKING:
     from qdb.models import Matchup
 
 DATA_OPT = typer.Option(
-    None, "--data", help="A folder laid out like data/ (default: the bundled data).", show_default=False
+    None,
+    "--data",
+    help="A folder laid out like data/ (default: the bundled data).",
+    show_default=False,
 )
 BLUE_OPT = typer.Option("ukraine", "--blue", help="The side whose quality must offset numbers.")
 RED_OPT = typer.Option("russia", "--red", help="The side with the numerical advantage.")
 AS_OF_OPT = typer.Option(
-    None, "--as-of", help="Use each side's latest snapshot at or before this date (YYYY-MM-DD).",
+    None,
+    "--as-of",
+    help="Use each side's latest snapshot at or before this date (YYYY-MM-DD).",
     show_default=False,
 )
 SET_OPT = typer.Option(
-    None, "--set", help="A what-if EDIT, e.g. ukraine:patriot.quantity+=4 (repeatable).",
+    None,
+    "--set",
+    help="A what-if EDIT, e.g. ukraine:patriot.quantity+=4 (repeatable).",
     show_default=False,
 )
 SCENARIO_OPT = typer.Option(

@@ -13,7 +13,7 @@ from qdb.graph import Participant
 from qdb.models import CapabilityClass, Contest, Thresholds
 from qdb.results import ContestResult
 
-__all__ = ["LAW_MODELS", "ContestModel", "evaluate", "exponent_of", "verdict", "contributors"]
+__all__ = ["LAW_MODELS", "ContestModel", "contributors", "evaluate", "exponent_of", "verdict"]
 
 LAW_MODELS: dict[str, Callable[..., ContestResult]] = {
     "square": lanchester,

@@ -38,7 +38,9 @@ LEAK_FLOOR = 1e-6
 class LayerPlan:
     """Per-layer numbers of one contest (capacity, rationing, Pk)."""
 
-    def __init__(self, cls_id: str, parts: list[Participant], cls: CapabilityClass, days: float) -> None:
+    def __init__(
+        self, cls_id: str, parts: list[Participant], cls: CapabilityClass, days: float
+    ) -> None:
         self.cls_id = cls_id
         self.parts = parts
         spd = cls.shots_per_day.value if cls.shots_per_day is not None else 0.0
@@ -59,7 +61,9 @@ class LayerPlan:
         self.pk = min(PK_CAP, pk * self.q)
 
 
-def plan_layers(contest: Contest, blue: Sequence[Participant], classes: dict[str, CapabilityClass]) -> list[LayerPlan]:
+def plan_layers(
+    contest: Contest, blue: Sequence[Participant], classes: dict[str, CapabilityClass]
+) -> list[LayerPlan]:
     """Group blue participants by layer, outer to inner."""
     days = contest.campaign_days.value if contest.campaign_days is not None else 1.0
     plans = []
@@ -69,7 +73,9 @@ def plan_layers(contest: Contest, blue: Sequence[Participant], classes: dict[str
     return plans
 
 
-def _cascade(arrivals: float, plans: Sequence[LayerPlan], rationed: bool) -> tuple[float, list[float], list[float]]:
+def _cascade(
+    arrivals: float, plans: Sequence[LayerPlan], rationed: bool
+) -> tuple[float, list[float], list[float]]:
     """Flying threats after the layers; shots and kills per layer."""
     flying = arrivals
     shots, kills = [], []
@@ -138,7 +144,9 @@ def layered_defence(
         for c, p in zip(lp.capacity_by, lp.parts, strict=True):
             kill_by[p.node] = kill_by.get(p.node, 0.0) + (k * c * p.q / wsum if wsum > 0 else 0.0)
     blue_parts = [p for lp in plans for p in lp.parts]
-    contrib_blue: tuple[Contributor, ...] = contributors(blue_parts, lambda p: kill_by.get(p.node, 0.0))
+    contrib_blue: tuple[Contributor, ...] = contributors(
+        blue_parts, lambda p: kill_by.get(p.node, 0.0)
+    )
     return ContestResult(
         id=contest.id,
         title=contest.title,

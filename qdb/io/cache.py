@@ -44,7 +44,9 @@ def dataset_key(root: Path) -> str | None:
         for sub in ("force_inventories", "commitments"):
             folder = root / sub
             if folder.is_dir():
-                files += sorted(p for p in folder.iterdir() if p.suffix in (".yaml", ".yml") and p.is_file())
+                files += sorted(
+                    p for p in folder.iterdir() if p.suffix in (".yaml", ".yml") and p.is_file()
+                )
         for f in files:
             data = f.read_bytes()
             h.update(f"{f.relative_to(root)}\0{len(data)}\0".encode())

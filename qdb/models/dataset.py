@@ -67,7 +67,9 @@ class Dataset:
     def snapshots(self, side: str) -> list[tuple[Inventory, str]]:
         """A side's snapshots with their paths, oldest first."""
         paths = self.inventory_paths or ("",) * len(self.inventories)
-        found = [(inv, p) for inv, p in zip(self.inventories, paths, strict=True) if inv.side == side]
+        found = [
+            (inv, p) for inv, p in zip(self.inventories, paths, strict=True) if inv.side == side
+        ]
         return sorted(found, key=lambda ip: ip[0].as_of)
 
     def snapshot(self, side: str, as_of: dt.date | None = None) -> tuple[Inventory, str]:
@@ -92,7 +94,9 @@ class Dataset:
                 )
         return snaps[-1]
 
-    def matchup(self, blue: str = "ukraine", red: str = "russia", as_of: dt.date | None = None) -> Matchup:
+    def matchup(
+        self, blue: str = "ukraine", red: str = "russia", as_of: dt.date | None = None
+    ) -> Matchup:
         """Choose the snapshots of ``blue`` and ``red`` for one assessment."""
         if blue == red:
             raise SelectionError(f"--blue and --red are both {blue!r}; choose two different sides")
