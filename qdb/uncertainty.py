@@ -1,0 +1,997 @@
+"""Monte Carlo over the ``{low, estimate, high}`` ranges of the data (pure, vectorised).
+
+Every ranged number the assessment reads is an *uncertain input*, named by its
+what-if target (``russia:geran2.per_day``, ``ukraine:training.air``,
+``catalog:classes.lr_sam.pk``, ``catalog:contests.strike.threat.cruise``).
+Each is drawn from the triangular distribution ``(low, estimate, high)``;
+inputs named together in ``catalog.correlations`` are drawn through a Gaussian
+copula so that their rank (Spearman) correlation is the declared ``rho``.
+
+The evaluation reproduces the one-sample engine (:mod:`qdb.contests`) with
+numpy arrays: per-class aggregates of units and quality are read off the
+capability-offset graph once (:class:`Plan`), then every contest of every
+sample is evaluated with array operations — the layered-defence cascade loops
+over its few layers, vectorised over samples. Samples run in chunks so memory
+stays bounded whatever the sample count; percentiles are exact (linear
+interpolation, as numpy's default) with bounded memory (:class:`_Quantiles`).
+
+Determinism: each input has its own random stream per fixed block of
+:data:`BLOCK` samples, derived from ``SeedSequence(seed, spawn_key=(hash of the
+input's name, block))``. Sample ``i`` therefore gets the same draws whatever the
+sample count, the chunk size or the other inputs present (common random numbers
+for what-if comparisons); no global seeding anywhere.
+
+Three separate steps, as in EMA Workbench: sample (:func:`sample_inputs`),
+evaluate (:func:`evaluate_balances`), summarise (:func:`monte_carlo`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from qdb.errors import QdbError
+from qdb.models import Matchup
+from qdb.models.estimate import Estimate
+from qdb.results import round_sig
+
+if TYPE_CHECKING:
+    import numpy as np
+    import numpy.typing as npt
+
+    FloatArray = npt.NDArray[np.float64]
+
+__all__ = [
+    "BLOCK",
+    "MonteCarloResult",
+    "Plan",
+    "SamplingError",
+    "UncertainInput",
+    "evaluate_balances",
+    "monte_carlo",
+    "sample_inputs",
+    "uncertain_inputs",
+]
+
+BLOCK = 1 << 16
+"""Samples per random-number block (fixed, so results never depend on chunking)."""
+
+PERCENTILES = (5, 50, 95)
+"""The balance percentiles reported (``balance_p05``, ``balance_p50``, ``balance_p95``)."""
+
+ELEMENT_BUDGET = 4_000_000
+"""Most drawn numbers held at once (inputs x samples of a chunk): ~32 MB."""
+
+STORE_CAP = 12_000_000
+"""Most balances kept for exact percentiles before switching to bracketing."""
+
+PK_CAP = 0.99
+LEAK_FLOOR = 1e-6
+_HALF_ULP = 2.0**-54
+
+
+class SamplingError(QdbError, ValueError):
+    """Monte Carlo settings or declared correlations that cannot be used."""
+
+
+# ---------------------------------------------------------------------------
+# Uncertain inputs
+# ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class UncertainInput:
+    """One ranged number the assessment reads, drawn triangular ``(low, estimate, high)``.
+
+    Examples
+    --------
+    >>> x = UncertainInput("russia:geran2.per_day", 40, 60, 100)
+    >>> float(x.ppf(0.0)), float(x.ppf(1.0))
+    (40.0, 100.0)
+    """
+
+    target: str
+    low: float
+    estimate: float
+    high: float
+
+    @property
+    def stream_key(self) -> int:
+        """64-bit key of this input's random stream (from its name)."""
+        return int.from_bytes(hashlib.sha256(self.target.encode()).digest()[:8], "little")
+
+    def ppf(self, u: Any) -> Any:
+        """Inverse CDF of the triangular distribution at ``u`` (0-1), clipped to the range."""
+        import numpy as np
+
+        a, c, b = float(self.low), float(self.estimate), float(self.high)
+        u = np.asarray(u, dtype=np.float64)
+        fc = (c - a) / (b - a)
+        left = a + np.sqrt(u * ((b - a) * (c - a)))
+        right = b - np.sqrt((1.0 - u) * ((b - a) * (b - c)))
+        return np.clip(np.where(u < fc, left, right), a, b)
+
+    def _ppf_inplace(self, u: FloatArray, tmp: FloatArray) -> None:
+        """``u[:] = ppf(u)`` with one scratch buffer (the hot loop of sampling)."""
+        import numpy as np
+
+        a, c, b = float(self.low), float(self.estimate), float(self.high)
+        fc = (c - a) / (b - a)
+        mask = u < fc
+        np.subtract(1.0, u, out=tmp)
+        tmp *= (b - a) * (b - c)
+        np.sqrt(tmp, out=tmp)
+        np.subtract(b, tmp, out=tmp)
+        u *= (b - a) * (c - a)
+        np.sqrt(u, out=u)
+        u += a
+        np.copyto(u, tmp, where=~mask)
+        np.clip(u, a, b, out=u)
+
+
+# ---------------------------------------------------------------------------
+# The plan: incidence structure read off the graph once
+# ---------------------------------------------------------------------------
+
+
+@dataclass
+class _Member:
+    """One system inside a per-class aggregate: slots of its numbers."""
+
+    qty: int
+    rdy: int
+    quality: int
+    training: int
+    enablers: tuple[int, ...]
+    stock: int | None
+    per_day: int | None
+
+
+@dataclass
+class _Lanchester:
+    index: int
+    id: str
+    red: list[tuple[str, int]]  # (class, weight slot)
+    blue: list[tuple[str, int]]
+    p: int
+
+
+@dataclass
+class _Layer:
+    classes: list[str]
+    pk: int
+    spd: int
+    limited: bool  # every system of the layer holds a stock
+
+
+@dataclass
+class _Layered:
+    index: int
+    id: str
+    red: list[tuple[str, int]]
+    layers: list[_Layer]
+    days: int
+    accept: int
+
+
+@dataclass
+class Plan:
+    """A matchup compiled for vectorised evaluation.
+
+    Every number the contests read is a *slot*: a constant or an uncertain
+    input. ``inputs`` are the uncertain slots (the columns of a sample
+    matrix); ``contest_inputs[cid]`` the inputs each contest reads.
+    """
+
+    contest_ids: tuple[str, ...]
+    critical: tuple[bool, ...]
+    matched: float
+    offset: float
+    inputs: tuple[UncertainInput, ...]
+    contest_inputs: dict[str, tuple[int, ...]]
+    _points: list[float] = field(repr=False)
+    _slot_input: dict[int, int] = field(repr=False)
+    _members: dict[tuple[str, str], list[_Member]] = field(repr=False)
+    _contests: list[_Lanchester | _Layered] = field(repr=False)
+
+    # -- compilation ------------------------------------------------------
+    @classmethod
+    def compile(cls, m: Matchup) -> Plan:
+        """Read the incidence structure of ``m`` off its capability-offset graph."""
+        from qdb.graph import build_graph
+
+        G = build_graph(m)
+        points: list[float] = []
+        slot_of: dict[str, int] = {}
+        ests: dict[int, tuple[str, Estimate]] = {}
+        const_of: dict[float, int] = {}
+
+        def const(x: float) -> int:
+            if x not in const_of:
+                const_of[x] = len(points)
+                points.append(float(x))
+            return const_of[x]
+
+        def slot(name: str, e: Estimate | None, default: float) -> int:
+            if e is None:
+                return const(default)
+            if not e.uncertain:
+                return const(float(e.value))
+            if name not in slot_of:
+                slot_of[name] = len(points)
+                points.append(float(e.value))
+                ests[slot_of[name]] = (name, e)
+            return slot_of[name]
+
+        members: dict[tuple[str, str], list[_Member]] = {}
+        used: dict[tuple[str, str], set[int]] = {}
+
+        def side_members(role: str, cls_id: str) -> tuple[str, str]:
+            key = (role, cls_id)
+            if key in members:
+                return key
+            inv = m.blue if role == "blue" else m.red
+            klass = m.catalog.classes[cls_id]
+            out: list[_Member] = []
+            seen: set[int] = set()
+            for s in inv.systems:
+                if s.class_ != cls_id:
+                    continue
+                pre = f"{inv.side}:{s.id}."
+                tr = inv.training.get(klass.branch)
+                ens = tuple(
+                    slot(f"{inv.side}:enablers.{e}", inv.enablers[e].value, 1.0)
+                    for e in m.catalog.enablers_by_domain.get(klass.domain, ())
+                    if e in inv.enablers
+                )
+                mem = _Member(
+                    qty=slot(pre + "quantity", s.quantity, 0.0),
+                    rdy=slot(pre + "readiness", s.readiness, 1.0),
+                    quality=slot(pre + "quality", s.quality, 1.0),
+                    training=slot(
+                        f"{inv.side}:training.{klass.branch}", tr.value if tr else None, 1.0
+                    ),
+                    enablers=ens,
+                    stock=None if s.stock is None else slot(pre + "stock", s.stock, 0.0),
+                    per_day=None if s.per_day is None else slot(pre + "per_day", s.per_day, 0.0),
+                )
+                out.append(mem)
+                seen |= {mem.qty, mem.rdy, mem.quality, mem.training, *ens}
+            members[key] = out
+            used[key] = seen
+            return key
+
+        def class_slots(key: tuple[str, str], fields: Sequence[str]) -> set[int]:
+            out: set[int] = set()
+            for mem in members[key]:
+                for f in fields:
+                    v = getattr(mem, f)
+                    if isinstance(v, tuple):
+                        out |= set(v)
+                    elif v is not None:
+                        out.add(v)
+            return out
+
+        contests: list[_Lanchester | _Layered] = []
+        contest_slots: dict[str, set[int]] = {}
+        for order, con in enumerate(m.catalog.contests):
+            cnode = f"contest:{con.id}"
+            red: list[tuple[str, int]] = []
+            blue: list[tuple[str, int]] = []
+            layer_classes: dict[int, list[str]] = {}
+            for cls_node, _, key, data in G.in_edges(cnode, keys=True, data=True):
+                cls_id = G.nodes[cls_node]["id"]
+                if key == "threatens":
+                    w = slot(f"catalog:contests.{con.id}.threat.{cls_id}", con.threat[cls_id], 0.0)
+                    side_members("red", cls_id)
+                    red.append((cls_id, w))
+                elif key == "counters":
+                    side_members("blue", cls_id)
+                    if data.get("layer") is not None:
+                        layer_classes.setdefault(int(data["layer"]), []).append(cls_id)
+                    else:
+                        w = slot(
+                            f"catalog:contests.{con.id}.counters.{cls_id}",
+                            con.counters[cls_id],
+                            0.0,
+                        )
+                        blue.append((cls_id, w))
+            here: set[int] = set()
+            if con.law == "layered_defence":
+                days = slot(f"catalog:contests.{con.id}.campaign_days", con.campaign_days, 1.0)
+                accept = slot(
+                    f"catalog:contests.{con.id}.acceptable_leakage", con.acceptable_leakage, 0.1
+                )
+                layers: list[_Layer] = []
+                for pos, cls_id in enumerate(con.layers):
+                    klass = m.catalog.classes[cls_id]
+                    parts = layer_classes.get(pos, [])
+                    mems = [mem for c in parts for mem in members[("blue", c)]]
+                    layers.append(
+                        _Layer(
+                            classes=parts,
+                            pk=slot(f"catalog:classes.{cls_id}.pk", klass.pk, 0.0),
+                            spd=slot(
+                                f"catalog:classes.{cls_id}.shots_per_day", klass.shots_per_day, 0.0
+                            ),
+                            limited=bool(mems) and all(x.stock is not None for x in mems),
+                        )
+                    )
+                    here |= {layers[-1].pk, layers[-1].spd}
+                    for c in parts:
+                        here |= used[("blue", c)]
+                        if layers[-1].limited:
+                            here |= class_slots(("blue", c), ["stock"])
+                for c, w in red:
+                    here |= {w} | class_slots(("red", c), ["qty", "per_day"])
+                here |= {days, accept}
+                contests.append(_Layered(order, con.id, red, layers, days, accept))
+            else:
+                if con.law == "power":
+                    p = slot(f"catalog:contests.{con.id}.exponent", con.exponent, 1.0)
+                else:
+                    p = const(2.0 if con.law == "square" else 1.0)
+                for role, lst in (("red", red), ("blue", blue)):
+                    for c, w in lst:
+                        here |= {w} | used[(role, c)]
+                here.add(p)
+                contests.append(_Lanchester(order, con.id, red, blue, p))
+            contest_slots[con.id] = here
+
+        # uncertain inputs: only the slots some contest reads, in first-use order
+        all_used = set().union(*contest_slots.values()) if contest_slots else set()
+        ordered = sorted(s for s in ests if s in all_used)
+        inputs = tuple(
+            UncertainInput(ests[s][0], ests[s][1].low, ests[s][1].estimate, ests[s][1].high)
+            for s in ordered
+        )
+        slot_input = {s: i for i, s in enumerate(ordered)}
+        return cls(
+            contest_ids=tuple(c.id for c in m.catalog.contests),
+            critical=tuple(c.critical for c in m.catalog.contests),
+            matched=m.catalog.thresholds.matched,
+            offset=m.catalog.thresholds.offset,
+            inputs=inputs,
+            contest_inputs={
+                cid: tuple(sorted(slot_input[s] for s in sl if s in slot_input))
+                for cid, sl in contest_slots.items()
+            },
+            _points=points,
+            _slot_input=slot_input,
+            _members=members,
+            _contests=contests,
+        )
+
+    # -- evaluation ---------------------------------------------------------
+    def point_values(self) -> FloatArray:
+        """The point estimates of :attr:`inputs` (one row of a sample matrix)."""
+        import numpy as np
+
+        return np.array([x.estimate for x in self.inputs], dtype=np.float64)
+
+    def evaluate(self, rows: FloatArray) -> FloatArray:
+        """Balances of every contest for samples given input-major.
+
+        Parameters
+        ----------
+        rows : ndarray, shape (len(inputs), n)
+            Row ``j`` holds the values of ``inputs[j]`` in ``n`` samples.
+
+        Returns
+        -------
+        ndarray, shape (len(contest_ids), n)
+            The balance; NaN where the contest is uncontested (red has no units).
+        """
+        import numpy as np
+
+        n = rows.shape[1]
+        env: list[Any] = [np.float64(x) for x in self._points]
+        for s, j in self._slot_input.items():
+            env[s] = rows[j]
+        cache: dict[tuple[str, str], tuple[Any, Any]] = {}
+
+        def units(role: str, cls_id: str) -> tuple[Any, Any]:
+            """(Σ quantity·readiness, Σ quantity·readiness·q) of a side's class."""
+            key = (role, cls_id)
+            if key not in cache:
+                u_sum: Any = np.float64(0.0)
+                uq_sum: Any = np.float64(0.0)
+                for mem in self._members[key]:
+                    u = env[mem.qty] * env[mem.rdy]
+                    tech: Any = np.float64(1.0)
+                    for e in mem.enablers:
+                        tech = tech * env[e]
+                    q = env[mem.quality] * env[mem.training] * tech
+                    u_sum = u_sum + u
+                    uq_sum = uq_sum + u * q
+                cache[key] = (u_sum, uq_sum)
+            return cache[key]
+
+        out = np.empty((len(self._contests), n), dtype=np.float64)
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            for con in self._contests:
+                if isinstance(con, _Lanchester):
+                    beta = self._lanchester(con, env, units)
+                else:
+                    beta = self._layered(con, env, units)
+                out[con.index] = beta
+        return out
+
+    @staticmethod
+    def _lanchester(con: _Lanchester, env: list[Any], units: Callable[..., Any]) -> Any:
+        import numpy as np
+
+        sums = []
+        for role, lst in (("blue", con.blue), ("red", con.red)):
+            n_tot: Any = np.float64(0.0)
+            nq_tot: Any = np.float64(0.0)
+            for c, w in lst:
+                u, uq = units(role, c)
+                n_tot = n_tot + env[w] * u
+                nq_tot = nq_tot + env[w] * uq
+            sums.append((n_tot, nq_tot))
+        (nb, nqb), (nr, nqr) = sums
+        r = nr / nb
+        q = (nqb / nb) / (nqr / nr)
+        p = env[con.p]
+        if p.ndim == 0 and float(p) == 2.0:
+            req = r * r
+        elif p.ndim == 0 and float(p) == 1.0:
+            req = r
+        else:
+            req = np.power(r, p)
+        beta = q / req
+        beta = np.where(nb <= 0, 0.0, beta)
+        return np.where(nr <= 0, np.nan, beta)
+
+    def _layered(self, con: _Layered, env: list[Any], units: Callable[..., Any]) -> Any:
+        import numpy as np
+
+        days = env[con.days]
+        total: Any = np.float64(0.0)
+        for c, w in con.red:
+            for mem in self._members[("red", c)]:
+                if mem.per_day is None:
+                    continue
+                total = total + np.minimum(env[mem.per_day], env[mem.qty] / days) * env[w]
+        flying = total
+        for layer in con.layers:
+            u_sum: Any = np.float64(0.0)
+            uq_sum: Any = np.float64(0.0)
+            stock: Any = np.float64(0.0)
+            for c in layer.classes:
+                u, uq = units("blue", c)
+                u_sum = u_sum + u
+                uq_sum = uq_sum + uq
+                if layer.limited:
+                    for mem in self._members[("blue", c)]:
+                        stock = stock + env[mem.stock]  # type: ignore[index]
+            capacity = u_sum * env[layer.spd]
+            rationed = np.minimum(capacity, stock / days) if layer.limited else capacity
+            q_l = np.where(u_sum > 0, uq_sum / u_sum, 0.0)
+            pk = np.minimum(PK_CAP, env[layer.pk] * q_l)
+            fire = np.minimum(rationed, flying)
+            flying = flying - fire * pk
+        leak = np.maximum(0.0, flying / total)
+        beta = np.log(np.maximum(leak, LEAK_FLOOR)) / np.log(env[con.accept])
+        return np.where(total > 0, beta, np.nan)
+
+    # -- verdicts -----------------------------------------------------------
+    def holds(self, balances: FloatArray) -> npt.NDArray[np.bool_]:
+        """Per contest and sample: offset, matched or uncontested (β rounded to 12 digits)."""
+        import numpy as np
+
+        thr = self.matched
+        ok = np.isnan(balances) | (balances >= thr)
+        near = np.nonzero(np.abs(balances - thr) <= 1e-10 * thr)
+        for i, j in zip(*near, strict=True):
+            ok[i, j] = float(f"{balances[i, j]:.12g}") >= thr
+        return ok
+
+
+def uncertain_inputs(m: Matchup) -> list[UncertainInput]:
+    """The ranged numbers (``low < high``) that some contest of ``m`` reads.
+
+    Contest ``weight`` (it only weights the index) and class ``unit_cost_musd``
+    are not inputs of the balances and are not drawn.
+    """
+    return list(Plan.compile(m).inputs)
+
+
+# ---------------------------------------------------------------------------
+# Sampling
+# ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Copula:
+    """Correlated inputs: their indices and the factor L of the normal-space matrix."""
+
+    index: tuple[int, ...]
+    factor: tuple[tuple[float, ...], ...]
+
+
+def _resolve_target(m: Matchup, text: str) -> tuple[str | None, str]:
+    """The canonical input name of a correlation target, or None and why not."""
+    from qdb.errors import SelectionError
+    from qdb.targets import Target, get_estimate, parse_target
+
+    try:
+        t = parse_target(text)
+    except ValueError as exc:
+        raise SamplingError(f"catalog correlations: {text!r}: {exc}") from None
+    if t.scope != "catalog":
+        try:
+            side = m.side(t.scope).side
+        except SelectionError:
+            return None, f"side {t.scope!r} is not in this matchup"
+        t = Target(side, t.kind, t.key, t.field)
+    try:
+        e = get_estimate(m, t)
+    except LookupError as exc:
+        return None, f"{exc} in the chosen snapshots"
+    if e is None or not e.uncertain:
+        return None, "it is not ranged (low < high)"
+    return str(t), "it does not affect any contest"
+
+
+def _copula(m: Matchup, inputs: Sequence[UncertainInput]) -> tuple[_Copula | None, list[str]]:
+    """Build the Gaussian copula of the declared correlations (validated PSD)."""
+    warnings: list[str] = []
+    names = {x.target: i for i, x in enumerate(inputs)}
+    pairs: dict[tuple[int, int], tuple[float, str]] = {}
+    for corr in m.catalog.correlations:
+        a_text, b_text = corr.between
+        label = f"between {a_text} and {b_text} (rho {corr.rho:g})"
+        idx = []
+        for text in (a_text, b_text):
+            name, why = _resolve_target(m, text)
+            if name is None or name not in names:
+                warnings.append(f"correlation {label} ignored: {text}: {why}")
+                break
+            idx.append(names[name])
+        else:
+            i, j = sorted(idx)
+            if i == j:
+                warnings.append(f"correlation {label} ignored: both name the same input")
+                continue
+            if (i, j) in pairs:
+                raise SamplingError(
+                    f"catalog correlations: {inputs[i].target} and {inputs[j].target} are "
+                    "correlated twice; declare each pair once"
+                )
+            pairs[(i, j)] = (corr.rho, label)
+    if not pairs:
+        return None, warnings
+    import numpy as np
+
+    index = sorted({k for ij in pairs for k in ij})
+    pos = {k: n for n, k in enumerate(index)}
+    C = np.eye(len(index))
+    for (i, j), (rho, _) in pairs.items():
+        # rank correlation rho_S of a Gaussian copula: rho_S = 6/pi * asin(r/2)
+        r = 2.0 * math.sin(math.pi * rho / 6.0)
+        C[pos[i], pos[j]] = C[pos[j], pos[i]] = r
+    low = float(np.linalg.eigvalsh(C).min())
+    if low < -1e-10:
+        labels = "; ".join(label for _, label in pairs.values())
+        raise SamplingError(
+            "catalog correlations are inconsistent: no joint distribution has them all "
+            f"(the implied correlation matrix is not positive semi-definite; smallest "
+            f"eigenvalue {low:.3g}). Correlations: {labels}"
+        )
+    try:
+        L = np.linalg.cholesky(C)
+    except np.linalg.LinAlgError:  # singular but PSD
+        w, V = np.linalg.eigh(C)
+        L = V * np.sqrt(np.clip(w, 0.0, None))
+    factor = tuple(tuple(float(x) for x in row) for row in L)
+    return _Copula(tuple(index), factor), warnings
+
+
+class _Sampler:
+    """Draws input-major sample matrices, chunk by chunk, deterministically."""
+
+    def __init__(self, inputs: Sequence[UncertainInput], seed: int, copula: _Copula | None) -> None:
+        self.inputs = list(inputs)
+        self.seed = seed
+        self.copula = copula
+        self._gens: dict[int, list[Any]] = {}
+        self._keys = [x.stream_key for x in self.inputs]
+
+    def _generators(self, block: int) -> list[Any]:
+        import numpy as np
+
+        if block not in self._gens:
+            self._gens = {
+                block: [
+                    np.random.Generator(
+                        np.random.PCG64(np.random.SeedSequence(self.seed, spawn_key=(k, block)))
+                    )
+                    for k in self._keys
+                ]
+            }
+        return self._gens[block]
+
+    def draw(self, start: int, n: int) -> FloatArray:
+        """Rows of input values for samples ``start .. start+n-1`` (called in order)."""
+        import numpy as np
+
+        P = len(self.inputs)
+        U = np.empty((P, n), dtype=np.float64)
+        done = 0
+        while done < n:
+            i = start + done
+            block, off = divmod(i, BLOCK)
+            take = min(n - done, BLOCK - off)
+            gens = self._generators(block)
+            for j in range(P):
+                gens[j].random(out=U[j, done : done + take])
+            done += take
+        if self.copula is not None:
+            from scipy.special import ndtr, ndtri
+
+            idx = list(self.copula.index)
+            Z = ndtri(U[idx] + _HALF_ULP)
+            for r, k in enumerate(idx):
+                z = np.zeros(n)
+                for c, f in enumerate(self.copula.factor[r]):
+                    if f != 0.0:
+                        z += f * Z[c]
+                U[k] = ndtr(z)
+        tmp = np.empty(n, dtype=np.float64)
+        for j, x in enumerate(self.inputs):
+            x._ppf_inplace(U[j], tmp)
+        return U
+
+
+def _chunks(samples: int, size: int) -> Iterator[tuple[int, int]]:
+    for start in range(0, samples, size):
+        yield start, min(size, samples - start)
+
+
+def _check(samples: int, seed: int) -> None:
+    if isinstance(samples, bool) or not isinstance(samples, int) or samples < 1:
+        raise SamplingError(f"--samples must be a positive integer (got {samples!r})")
+    if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
+        raise SamplingError(f"--seed must be a non-negative integer (got {seed!r})")
+
+
+def sample_inputs(
+    m: Matchup, samples: int, seed: int = 0
+) -> tuple[list[UncertainInput], FloatArray]:
+    """Draw every uncertain input of ``m``: the sample matrix of :func:`monte_carlo`.
+
+    Parameters
+    ----------
+    m : Matchup
+    samples : int
+        Number of samples (rows).
+    seed : int
+        Non-negative seed; sample ``i`` is the same whatever ``samples``.
+
+    Returns
+    -------
+    inputs : list of UncertainInput
+        The columns, as :func:`uncertain_inputs` lists them.
+    X : ndarray, shape (samples, len(inputs))
+        Drawn values.
+
+    Examples
+    --------
+    >>> # inputs, X = sample_inputs(matchup, 100, seed=0)
+    """
+    import numpy as np
+
+    _check(samples, seed)
+    plan = Plan.compile(m)
+    cop, _ = _copula(m, plan.inputs)
+    sampler = _Sampler(plan.inputs, seed, cop)
+    X = np.empty((samples, len(plan.inputs)), dtype=np.float64)
+    for start, n in _chunks(samples, BLOCK):
+        X[start : start + n] = sampler.draw(start, n).T
+    return list(plan.inputs), X
+
+
+def evaluate_balances(m: Matchup, X: FloatArray) -> FloatArray:
+    """Balances of every contest (catalog order) for each row of a sample matrix.
+
+    Parameters
+    ----------
+    m : Matchup
+    X : ndarray, shape (n, len(uncertain_inputs(m)))
+
+    Returns
+    -------
+    ndarray, shape (n, number of contests)
+        NaN where a contest is uncontested.
+    """
+    import numpy as np
+
+    plan = Plan.compile(m)
+    rows = np.ascontiguousarray(np.asarray(X, dtype=np.float64).T)
+    if rows.shape[0] != len(plan.inputs):
+        raise SamplingError(f"expected {len(plan.inputs)} input columns, got {rows.shape[0]}")
+    return plan.evaluate(rows).T
+
+
+# ---------------------------------------------------------------------------
+# Exact percentiles with bounded memory
+# ---------------------------------------------------------------------------
+
+
+def _lerp(a: float, b: float, t: float) -> float:
+    """numpy's linear interpolation between neighbouring order statistics."""
+    d = b - a
+    return b - d * (1.0 - t) if t >= 0.5 else a + d * t
+
+
+def _rank(n: int, pct: int) -> tuple[int, float]:
+    """Virtual index ``(n-1)·pct/100`` split exactly into (floor, fraction)."""
+    k, rem = divmod((n - 1) * pct, 100)
+    return k, rem / 100.0
+
+
+class _BracketMiss(Exception):
+    pass
+
+
+class _Quantiles:
+    """Exact linear-interpolation percentiles of a stream, in bounded memory.
+
+    Values are kept until ``cap``; then the kept values (a pilot sample) give,
+    per percentile, a bracket ``[lo, hi]`` wide by ``z`` binomial standard
+    errors, and only the count below ``lo``, the counts equal to ``lo``/``hi``
+    and the values strictly inside are kept. The result is the same as with
+    every value kept; if a bracket misses (probability of order 1e-15), the
+    caller repeats the pass keeping everything.
+    """
+
+    def __init__(self, pcts: Sequence[int], cap: int, z: float = 8.0) -> None:
+        self.pcts = list(pcts)
+        self.cap = cap
+        self.z = z
+        self.n = 0
+        self.parts: list[FloatArray] = []
+        self.brackets: list[tuple[float, float]] | None = None
+        self.below = [0] * len(self.pcts)
+        self.eq_lo = [0] * len(self.pcts)
+        self.eq_hi = [0] * len(self.pcts)
+        self.inside: list[list[FloatArray]] = [[] for _ in self.pcts]
+
+    def add(self, x: FloatArray) -> None:
+        self.n += x.size
+        if self.brackets is None:
+            self.parts.append(x.copy())
+            if self.n > self.cap:
+                self._switch()
+        else:
+            self._count(x)
+
+    def _switch(self) -> None:
+        import numpy as np
+
+        data = np.sort(np.concatenate(self.parts))
+        self.parts = []
+        n0 = data.size
+        br = []
+        for pct in self.pcts:
+            q = pct / 100.0
+            d = self.z * math.sqrt(q * (1.0 - q) / n0) + 2.0 / n0
+            ql, qh = q - d, q + d
+            lo = float(data[math.floor(ql * (n0 - 1))]) if ql > 0 else -math.inf
+            hi = float(data[math.ceil(qh * (n0 - 1))]) if qh < 1 else math.inf
+            br.append((lo, hi))
+        self.brackets = br
+        self._count(data)
+
+    def _count(self, x: FloatArray) -> None:
+        import numpy as np
+
+        assert self.brackets is not None
+        for i, (lo, hi) in enumerate(self.brackets):
+            self.below[i] += int(np.count_nonzero(x < lo))
+            self.eq_lo[i] += int(np.count_nonzero(x == lo))
+            if hi != lo:
+                self.eq_hi[i] += int(np.count_nonzero(x == hi))
+            inside = x[(x > lo) & (x < hi)]
+            if inside.size:
+                self.inside[i].append(inside)
+
+    def result(self) -> list[float | None]:
+        """The percentiles (None when no value was added); raises _BracketMiss."""
+        import numpy as np
+
+        if self.n == 0:
+            return [None] * len(self.pcts)
+        out: list[float | None] = []
+        if self.brackets is None:
+            data = np.concatenate(self.parts)
+            for pct in self.pcts:
+                k, t = _rank(self.n, pct)
+                k1 = min(k + 1, self.n - 1)
+                part = np.partition(data, [k, k1]) if k1 != k else np.partition(data, k)
+                out.append(_lerp(float(part[k]), float(part[k1]), t))
+            return out
+        for i, pct in enumerate(self.pcts):
+            lo, hi = self.brackets[i]
+            inside = np.sort(np.concatenate(self.inside[i])) if self.inside[i] else np.empty(0)
+
+            def at(
+                r: int, i: int = i, lo: float = lo, hi: float = hi, inside: Any = inside
+            ) -> float:
+                r -= self.below[i]
+                if r < 0:
+                    raise _BracketMiss
+                if r < self.eq_lo[i]:
+                    return lo
+                r -= self.eq_lo[i]
+                if r < inside.size:
+                    return float(inside[r])
+                r -= inside.size
+                if r < self.eq_hi[i]:
+                    return hi
+                raise _BracketMiss
+
+            k, t = _rank(self.n, pct)
+            k1 = min(k + 1, self.n - 1)
+            out.append(_lerp(at(k), at(k1), t))
+        return out
+
+
+# ---------------------------------------------------------------------------
+# The Monte Carlo run and its result
+# ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class MonteCarloResult:
+    """Summary of a Monte Carlo run (see :func:`monte_carlo`).
+
+    ``uncertainty`` maps contest id -> ``{p_matched_or_offset, balance_p05,
+    balance_p50, balance_p95}``; floats are rounded to 12 significant digits,
+    percentiles are None when the contest was uncontested in every sample.
+    """
+
+    samples: int
+    seed: int
+    p_certified: float
+    uncertainty: dict[str, dict[str, float | None]]
+    inputs: tuple[str, ...] = ()
+    warnings: list[str] = field(default_factory=list)
+
+    def contest_uncertainty(self, contest_id: str) -> dict[str, float | None]:
+        """The ``uncertainty`` block of one contest (a fresh dict).
+
+        Raises
+        ------
+        KeyError
+            No such contest in the run.
+        """
+        return dict(self.uncertainty[contest_id])
+
+    def augment(self, assessment_json: dict[str, Any]) -> dict[str, Any]:
+        """A copy of an assessment's JSON with the uncertainty keys of DESIGN.md.
+
+        Each contest gets ``uncertainty`` (after its existing keys); the top
+        level gets ``p_certified``, ``samples`` and ``seed`` (after its keys).
+        """
+        out = dict(assessment_json)
+        contests = []
+        for c in assessment_json.get("contests", []):
+            c2 = dict(c)
+            u = self.uncertainty.get(str(c.get("id")))
+            c2["uncertainty"] = dict(u) if u is not None else None
+            contests.append(c2)
+        out["contests"] = contests
+        out["p_certified"] = self.p_certified
+        out["samples"] = self.samples
+        out["seed"] = self.seed
+        return out
+
+
+def monte_carlo(
+    m: Matchup,
+    samples: int,
+    seed: int = 0,
+    *,
+    chunk_size: int = 100_000,
+    progress: Callable[[int], None] | None = None,
+) -> MonteCarloResult:
+    """Draw every ranged input, evaluate every contest per sample, summarise.
+
+    Parameters
+    ----------
+    m : Matchup
+        Catalog and snapshots (edits applied).
+    samples : int
+        Number of samples (>= 1).
+    seed : int
+        Non-negative seed (default 0). Same seed, same result, whatever
+        ``chunk_size`` or machine.
+    chunk_size : int
+        Most samples evaluated at once (memory bound; capped further so a chunk
+        holds at most :data:`ELEMENT_BUDGET` drawn numbers).
+    progress : callable, optional
+        Called with the number of samples finished after each chunk.
+
+    Returns
+    -------
+    MonteCarloResult
+
+    Raises
+    ------
+    SamplingError
+        Bad ``samples``/``seed`` or inconsistent declared correlations.
+
+    Notes
+    -----
+    ``p_matched_or_offset`` is the share of samples where the contest is
+    matched, offset or uncontested; ``p_certified`` the share where every
+    critical contest is. Percentiles are over the samples where the contest is
+    contested (red has units), with linear interpolation; None if none is.
+
+    Examples
+    --------
+    >>> # res = monte_carlo(matchup, 100_000, seed=1); res.p_certified
+    """
+    import numpy as np
+
+    _check(samples, seed)
+    plan = Plan.compile(m)
+    cop, warnings = _copula(m, plan.inputs)
+    P = max(1, len(plan.inputs))
+    size = max(1, min(int(chunk_size), max(1024, ELEMENT_BUDGET // P)))
+    C = len(plan.contest_ids)
+    crit = np.array(plan.critical, dtype=bool)
+    cap = max(1_000_000, STORE_CAP // max(1, C))
+
+    def run(keep: Sequence[int], cap: int, report: bool) -> tuple[list[_Quantiles], Any, int]:
+        sampler = _Sampler(plan.inputs, seed, cop)
+        quants = {i: _Quantiles(PERCENTILES, cap) for i in keep}
+        held = np.zeros(C, dtype=np.int64)
+        certified = 0
+        for start, n in _chunks(samples, size):
+            bal = plan.evaluate(sampler.draw(start, n))
+            ok = plan.holds(bal)
+            held += ok.sum(axis=1)
+            certified += int(np.count_nonzero(ok[crit].all(axis=0)))
+            for i in keep:
+                row = bal[i]
+                quants[i].add(row[~np.isnan(row)])
+            if report and progress is not None:
+                progress(n)
+        return [quants[i] for i in keep], held, certified
+
+    quants, held, certified = run(range(C), cap, True)
+    pcts: dict[int, list[float | None]] = {}
+    missed = []
+    for i, q in enumerate(quants):
+        try:
+            pcts[i] = q.result()
+        except _BracketMiss:
+            missed.append(i)
+    if missed:  # astronomically rare: keep every value of those contests
+        again, _, _ = run(missed, samples + 1, False)
+        for i, q in zip(missed, again, strict=True):
+            pcts[i] = q.result()
+    unc: dict[str, dict[str, float | None]] = {}
+    for i, cid in enumerate(plan.contest_ids):
+        p05, p50, p95 = pcts[i]
+        unc[cid] = {
+            "p_matched_or_offset": round_sig(int(held[i]) / samples),
+            "balance_p05": round_sig(p05),
+            "balance_p50": round_sig(p50),
+            "balance_p95": round_sig(p95),
+        }
+    return MonteCarloResult(
+        samples=samples,
+        seed=seed,
+        p_certified=float(round_sig(certified / samples) or 0.0),
+        uncertainty=unc,
+        inputs=tuple(x.target for x in plan.inputs),
+        warnings=warnings,
+    )
