@@ -54,6 +54,7 @@ def dataset_key(root: Path) -> str | None:
     except (OSError, ValueError):
         return None
     h.update(str(Path.cwd()).encode())  # messages carry paths relative to the working directory
+    h.update(str(root.resolve()).encode())  # the dataset records its files' paths (--write uses them)
     return h.hexdigest()
 
 
