@@ -947,7 +947,7 @@ def monte_carlo(
     size = max(1, min(int(chunk_size), max(1024, ELEMENT_BUDGET // P)))
     C = len(plan.contest_ids)
     crit = np.array(plan.critical, dtype=bool)
-    cap = max(1_000_000, STORE_CAP // max(1, C))
+    cap = max(1000, STORE_CAP // max(1, C))
 
     def run(keep: Sequence[int], cap: int, report: bool) -> tuple[list[_Quantiles], Any, int]:
         sampler = _Sampler(plan.inputs, seed, cop)
