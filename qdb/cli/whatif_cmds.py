@@ -197,7 +197,12 @@ def whatif(
     _check_format(fmt)
     if not edits and scenario is None:
         raise typer.BadParameter("give at least one EDIT or --scenario FILE", param_hint="EDIT")
-    res = load(data)
+    if write or dry_run:
+        from qdb.io.load import load_dataset
+
+        res = load_dataset(data)  # not through the cache: the files themselves are edited
+    else:
+        res = load(data)
     m = res.dataset.matchup(blue, red, parse_date(as_of))
     m2, changes = plan_cli_edits(m, list(edits or []), scenario)
     if write or dry_run:

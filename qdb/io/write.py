@@ -4,9 +4,13 @@ A round-trip dump (even ruamel's) can re-indent, re-quote or re-flow a file.
 Here the file text is never re-emitted: ruamel composes the node tree only to
 learn where each scalar sits (``start_mark``/``end_mark`` character indices),
 and the new number is spliced into the original text in the style of the old
-one (an integer stays an integer when the result is whole; a float keeps at
-least its number of decimals). Values that are absent (a ``stock``, a
-training branch) are inserted in the surrounding style, block or flow.
+one: an integer stays an integer when the result is whole, and a float stays
+a float with at least as many decimals (``0.80`` -> ``0.90``, ``1.0`` ->
+``2.0``). So an edit followed by its inverse restores the file exactly as
+long as the intermediate result needs no more decimals than the file wrote
+(``5`` ``*=0.5`` gives ``2.5``, and ``*=2`` then gives ``5.0``). Values that
+are absent (a ``stock``, a training branch) are inserted in the surrounding
+style, block or flow.
 
 The result is parsed and validated again and must equal the edited model
 before anything is written. Writes are atomic (temporary file, fsync,
@@ -49,6 +53,8 @@ def format_like(x: float, token: str | None) -> str:
     --------
     >>> format_like(6, "4"), format_like(2, "1.0"), format_like(0.9, "0.80"), format_like(2.5, "2")
     ('6', '2.0', '0.90', '2.5')
+    >>> format_like(0.75, "0.375")
+    '0.750'
     """
     text = format_number(x)
     if token is None:
@@ -58,7 +64,7 @@ def format_like(x: float, token: str | None) -> str:
         return text
     m = _FLOAT.fullmatch(token)
     if m:
-        want = max(len(m.group(2)), 1)
+        want = max(len(m.group(2)), 1)  # a float keeps at least its decimals ("0.80" -> "0.90")
         whole, _dot, frac = text.partition(".")
         if len(frac) < want:
             frac = frac + "0" * (want - len(frac))
@@ -77,7 +83,7 @@ def _estimate_text(e: Estimate, like: str | None = None) -> str:
 
 # --- YAML text of new values ------------------------------------------------------------------
 
-_PLAIN = re.compile(r"[A-Za-z_][A-Za-z0-9_\-./ ()]*[A-Za-z0-9_.)]")
+_PLAIN = re.compile(r"[A-Za-z_](?:[A-Za-z0-9_\-./ ()]*[A-Za-z0-9_.)])?")
 _RESERVED_WORDS = {"true", "false", "null", "yes", "no", "on", "off", "y", "n"}
 
 
