@@ -1,0 +1,601 @@
+"""The balance year by year under partner commitments (pure).
+
+For each year ``Y`` of the horizon each side is stepped forward from its
+snapshot:
+
+* **Year 0** is the snapshot's ``as_of`` year. Deliveries *delivered* before
+  that year are assumed to be in the snapshot already and are not added again;
+  deliveries still *pledged* from earlier years are late and are assumed to
+  arrive in year 0 (unless ``only_delivered``); deliveries dated in the
+  snapshot year itself are added at year 0.
+* **Each later year** applies, in this order: attrition (every system of a class
+  with ``dynamics`` loses ``attrition_per_year`` of its quantity *and* of its
+  stock), production (``production_per_year`` new or reactivated units shared
+  among the class's systems pro rata to their quantities — so the class's mean
+  quality is unchanged; a class with no systems gets a new system
+  ``<class>_production`` of quality 1 and readiness 1), stock production
+  (``stock_production_per_year`` rounds shared among the class's systems that
+  hold a stock, pro rata to it; a net figure — consumption is the data's to net
+  out), then the deliveries due that year (blue only).
+* **A delivery** adds ``quantity`` to the blue system ``system``; if that system
+  holds a stock, the stock grows in proportion (units arrive with the load the
+  system already carries per unit). A ``system`` id not in the inventory creates
+  a system of the delivery's class with quality 1 and readiness 1.
+  ``only_delivered`` counts only deliveries whose status is ``delivered``.
+
+Point values are used for rates (``Estimate.value``); ranges on quantities are
+carried along (scaled and shifted), so a projected year can still be sampled.
+
+Examples
+--------
+>>> # p = project(matchup, 2025, 2030); p.closing_year("air_defence")
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from qdb.errors import QdbError, SelectionError
+from qdb.models import Catalog, Matchup
+from qdb.models.commitments import Commitment, Delivery
+from qdb.models.estimate import Estimate
+from qdb.models.inventory import Inventory, System
+from qdb.results import Assessment, round_sig
+
+__all__ = [
+    "MAX_HORIZON",
+    "Projection",
+    "ProjectionError",
+    "Trigger",
+    "YearState",
+    "apply_deliveries",
+    "arrival_year",
+    "deliveries_due",
+    "project",
+    "project_side",
+    "projection_markdown",
+    "step_year",
+]
+
+MAX_HORIZON = 100
+"""Most years one projection may span."""
+
+ASSUMPTIONS = (
+    "Year 0 is each snapshot's as_of year; deliveries delivered before it are assumed to be "
+    "in the snapshot already; pledges dated before it and not delivered arrive in year 0.",
+    "Each later year applies attrition (quantity and stock), then production (pro rata to the "
+    "class's quantities), then stock production (pro rata to stocks), then that year's deliveries.",
+    "A delivery to an existing system raises its stock in proportion to its quantity; a delivery "
+    "to a new system id creates it with quality 1 and readiness 1.",
+    "Rates are point estimates (the `estimate` of each range).",
+)
+
+
+class ProjectionError(QdbError, ValueError):
+    """A projection request that cannot be met (years, inconsistent deliveries)."""
+
+
+# --- stepping one inventory ------------------------------------------------------------
+
+
+def _add(e: Estimate, delta: float) -> Estimate:
+    return e.shifted(delta) if delta else e
+
+
+def _scale(e: Estimate, factor: float) -> Estimate:
+    return e.scaled(factor) if factor != 1 else e
+
+
+def step_year(inv: Inventory, catalog: Catalog) -> Inventory:
+    """One year of ``inv.dynamics``: attrition, then production, then stock production.
+
+    Parameters
+    ----------
+    inv : Inventory
+        A side's holdings at the start of the year.
+    catalog : Catalog
+        For the display names of classes that gain a new production system.
+
+    Returns
+    -------
+    Inventory
+        The holdings at the end of the year (``as_of`` is not changed).
+
+    Examples
+    --------
+    >>> # step_year(russia, catalog).system("t72").quantity
+    """
+    if not inv.dynamics:
+        return inv
+    systems = list(inv.systems)
+    for cls, dyn in inv.dynamics.items():
+        keep = 1.0 - dyn.attrition_per_year.value
+        idx = [i for i, s in enumerate(systems) if s.class_ == cls]
+        for i in idx:
+            s = systems[i]
+            upd: dict[str, Any] = {"quantity": _scale(s.quantity, keep)}
+            if s.stock is not None:
+                upd["stock"] = _scale(s.stock, keep)
+            systems[i] = s.model_copy(update=upd)
+        made = dyn.production_per_year.value
+        if made > 0:
+            if idx:
+                total = sum(systems[i].quantity.value for i in idx)
+                for i in idx:
+                    share = systems[i].quantity.value / total if total > 0 else 1 / len(idx)
+                    systems[i] = systems[i].model_copy(
+                        update={"quantity": _add(systems[i].quantity, made * share)}
+                    )
+            else:
+                sid = _free_id(f"{cls}_production", systems)
+                name = (catalog.classes[cls].name or cls) if cls in catalog.classes else cls
+                systems.append(
+                    System.model_validate(
+                        {
+                            "id": sid,
+                            "name": f"{name} (projected production)",
+                            "class": cls,
+                            "quantity": made,
+                            "source": dyn.source,
+                        }
+                    )
+                )
+                idx = [len(systems) - 1]
+        rounds = dyn.stock_production_per_year.value if dyn.stock_production_per_year else 0.0
+        holders = [i for i in idx if systems[i].stock is not None]
+        if rounds > 0 and holders:
+            total = sum(s.stock.value for i in holders if (s := systems[i]).stock is not None)
+            for i in holders:
+                st = systems[i].stock
+                assert st is not None
+                share = st.value / total if total > 0 else 1 / len(holders)
+                systems[i] = systems[i].model_copy(update={"stock": _add(st, rounds * share)})
+    return inv.model_copy(update={"systems": systems})
+
+
+def _free_id(base: str, systems: Iterable[System]) -> str:
+    taken = {s.id for s in systems}
+    sid, n = base, 2
+    while sid in taken:
+        sid, n = f"{base}_{n}", n + 1
+    return sid
+
+
+def arrival_year(d: Delivery, base: int) -> int | None:
+    """The projection year a delivery arrives in, or None if the snapshot holds it already.
+
+    Delivered before the snapshot year: in the snapshot (None). Pledged and
+    dated before it: late — assumed to arrive in the snapshot year.
+    """
+    if d.year >= base:
+        return d.year
+    return None if d.status == "delivered" else base
+
+
+def deliveries_due(
+    commitments: Sequence[Commitment],
+    year: int,
+    only_delivered: bool = False,
+    base: int | None = None,
+) -> list[tuple[int, Delivery]]:
+    """The deliveries arriving in ``year`` as ``(commitment index, delivery)``, in data order.
+
+    With ``base`` (the snapshot year), deliveries dated earlier follow
+    :func:`arrival_year`; without it, deliveries dated ``year``.
+    """
+    return [
+        (ci, d)
+        for ci, com in enumerate(commitments)
+        for d in com.deliveries
+        if (d.status == "delivered" or not only_delivered)
+        and (d.year if base is None else arrival_year(d, base)) == year
+    ]
+
+
+def commitment_source_id(index: int) -> str:
+    """Source id under which the projection files commitment ``index``'s source."""
+    return f"commitment_{index + 1}"
+
+
+def apply_deliveries(
+    inv: Inventory,
+    deliveries: Sequence[tuple[int, Delivery]],
+    commitments: Sequence[Commitment],
+    catalog: Catalog,
+) -> Inventory:
+    """Add deliveries to an inventory (see the module docstring for the rules).
+
+    Raises
+    ------
+    ProjectionError
+        A delivery names an existing system of another class.
+    """
+    if not deliveries:
+        return inv
+    systems = list(inv.systems)
+    sources = dict(inv.sources)
+    where = {s.id: i for i, s in enumerate(systems)}
+    for ci, d in deliveries:
+        com = commitments[ci]
+        q = d.quantity.value
+        if d.system in where:
+            i = where[d.system]
+            s = systems[i]
+            if s.class_ != d.class_:
+                raise ProjectionError(
+                    f"{com.partner} ({com.instrument}): delivery of {d.system!r} is class "
+                    f"{d.class_!r} but {inv.side}'s {d.system!r} is class {s.class_!r}"
+                )
+            upd: dict[str, Any] = {"quantity": _add(s.quantity, q)}
+            if s.stock is not None and s.quantity.value > 0:
+                upd["stock"] = _add(s.stock, s.stock.value / s.quantity.value * q)
+            systems[i] = s.model_copy(update=upd)
+        else:
+            src = commitment_source_id(ci)
+            sources.setdefault(src, com.source)
+            cls = catalog.classes.get(d.class_)
+            name = d.name or ((cls.name if cls is not None else None) or d.class_)
+            systems.append(
+                System.model_validate(
+                    {
+                        "id": d.system,
+                        "name": name,
+                        "class": d.class_,
+                        "quantity": q,
+                        "source": src,
+                        "origin": com.partner,
+                    }
+                )
+            )
+            where[d.system] = len(systems) - 1
+    return inv.model_copy(update={"systems": systems, "sources": sources})
+
+
+def _dated(inv: Inventory, year: int) -> Inventory:
+    a = inv.as_of
+    day = min(a.day, 28) if a.month == 2 else a.day
+    return inv.model_copy(update={"as_of": dt.date(year, a.month, day)})
+
+
+def project_side(
+    inv: Inventory,
+    catalog: Catalog,
+    end: int,
+    commitments: Sequence[Commitment] = (),
+    only_delivered: bool = False,
+) -> dict[int, Inventory]:
+    """One side's holdings for every year from its snapshot year to ``end``."""
+    base = inv.as_of.year
+    cur = apply_deliveries(
+        inv, deliveries_due(commitments, base, only_delivered, base), commitments, catalog
+    )
+    out = {base: cur}
+    for y in range(base + 1, end + 1):
+        cur = step_year(cur, catalog)
+        cur = apply_deliveries(
+            cur, deliveries_due(commitments, y, only_delivered, base), commitments, catalog
+        )
+        out[y] = _dated(cur, y)
+    return out
+
+
+# --- results ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Trigger:
+    """A year in which a critical contest falls below the consultation threshold."""
+
+    year: int
+    contest: str
+    title: str
+    balance: float | None
+    verdict: str
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "year": self.year,
+            "contest": self.contest,
+            "balance": round_sig(self.balance),
+            "verdict": self.verdict,
+        }
+
+
+@dataclass(frozen=True)
+class YearState:
+    """One projected year: the matchup and its assessment."""
+
+    year: int
+    matchup: Matchup
+    assessment: Assessment
+    arrivals: int = 0
+
+
+@dataclass(frozen=True)
+class Projection:
+    """The balance year by year (see :func:`project`)."""
+
+    start: int
+    end: int
+    only_delivered: bool
+    years: tuple[YearState, ...]
+    base_year: dict[str, int]
+    trigger_threshold: float
+    assumptions: tuple[str, ...] = ASSUMPTIONS
+    excluded: dict[str, int] = field(default_factory=dict)
+    late: dict[str, int] = field(default_factory=dict)
+
+    def year(self, year: int) -> YearState:
+        """The state of ``year``."""
+        for ys in self.years:
+            if ys.year == year:
+                return ys
+        raise SelectionError(f"year {year} is outside the projection ({self.start}-{self.end})")
+
+    @property
+    def contest_ids(self) -> list[str]:
+        """Contest ids in catalog order."""
+        return [c.id for c in self.years[0].assessment.contests] if self.years else []
+
+    def closing_year(self, contest_id: str) -> int | None:
+        """First year from which ``contest_id`` holds through the end of the horizon.
+
+        ``None`` when it is in shortfall in the last year ("not within the
+        horizon"); the first year when it never falls short.
+
+        Raises
+        ------
+        SelectionError
+            Unknown contest id.
+        """
+        if contest_id not in self.contest_ids:
+            raise SelectionError(f"no contest {contest_id!r}; known: {', '.join(self.contest_ids)}")
+        closes: int | None = None
+        for ys in reversed(self.years):
+            r = ys.assessment.contest(contest_id)
+            assert r is not None
+            if not r.holds:
+                break
+            closes = ys.year
+        return closes
+
+    @property
+    def closes(self) -> dict[str, int | None]:
+        """Every contest's closing year (see :meth:`closing_year`)."""
+        return {cid: self.closing_year(cid) for cid in self.contest_ids}
+
+    def ever_short(self, contest_id: str) -> bool:
+        """True when the contest is in shortfall in some year of the horizon."""
+        return any(
+            (r := ys.assessment.contest(contest_id)) is not None and r.verdict == "shortfall"
+            for ys in self.years
+        )
+
+    @property
+    def consultation_triggers(self) -> list[Trigger]:
+        """Critical contests whose balance is below the threshold, year by year."""
+        out = []
+        for ys in self.years:
+            for r in ys.assessment.contests:
+                if not r.critical or r.balance is None:
+                    continue
+                if float(f"{r.balance:.12g}") < self.trigger_threshold:
+                    out.append(Trigger(ys.year, r.id, r.title, r.balance, r.verdict))
+        return out
+
+    @property
+    def first_certified(self) -> int | None:
+        """First year from which the balance is certified through the end of the horizon."""
+        first: int | None = None
+        for ys in reversed(self.years):
+            if not ys.assessment.certified:
+                break
+            first = ys.year
+        return first
+
+    def to_json(self) -> dict[str, Any]:
+        """The JSON form: ``years``, ``closes``, ``triggers``, ``assumptions`` and context."""
+        a0 = self.years[0].assessment
+        return {
+            "blue": a0.blue,
+            "red": a0.red,
+            "from": self.start,
+            "to": self.end,
+            "only_delivered": self.only_delivered,
+            "base_year": dict(self.base_year),
+            "trigger_threshold": self.trigger_threshold,
+            "first_certified": self.first_certified,
+            "years": [
+                {
+                    "year": ys.year,
+                    "certified": ys.assessment.certified,
+                    "index": round_sig(ys.assessment.index),
+                    "arrivals": ys.arrivals,
+                    "contests": [
+                        {"id": r.id, "balance": round_sig(r.balance), "verdict": r.verdict}
+                        for r in ys.assessment.contests
+                    ],
+                }
+                for ys in self.years
+            ],
+            "closes": self.closes,
+            "triggers": [t.to_json() for t in self.consultation_triggers],
+            "assumptions": list(self.assumptions)
+            + [
+                f"{n} deliveries to {side} delivered before {self.base_year[side]} are assumed to "
+                "be in the snapshot already."
+                for side, n in sorted(self.excluded.items())
+                if n
+            ]
+            + [
+                f"{n} pledged deliveries to {side} dated before {self.base_year[side]} are late; "
+                f"they are assumed to arrive in {self.base_year[side]}."
+                for side, n in sorted(self.late.items())
+                if n
+            ],
+        }
+
+
+def project(
+    m: Matchup,
+    start: int | None = None,
+    end: int | None = None,
+    only_delivered: bool = False,
+    trigger_threshold: float | None = None,
+) -> Projection:
+    """Project the balance year by year under the commitments in ``m``.
+
+    Parameters
+    ----------
+    m : Matchup
+        Catalog, the blue and red snapshots (with ``dynamics``), and the
+        commitments whose recipient is blue.
+    start, end : int, optional
+        First and last year, inclusive. Default: from the later snapshot year
+        to the last year of any commitment (at least five years on).
+    only_delivered : bool
+        Count only deliveries whose status is ``delivered``.
+    trigger_threshold : float, optional
+        Balance below which a critical contest triggers consultations
+        (default: the ``matched`` threshold).
+
+    Returns
+    -------
+    Projection
+
+    Raises
+    ------
+    ProjectionError
+        ``start`` before a snapshot year, ``end`` before ``start``, or a
+        horizon longer than :data:`MAX_HORIZON` years.
+
+    Examples
+    --------
+    >>> # project(m, 2025, 2030).to_json()["closes"]["air_defence"]
+    """
+    from qdb.assess import assess
+
+    base_b, base_r = m.blue.as_of.year, m.red.as_of.year
+    first = max(base_b, base_r)
+    if start is None:
+        start = first
+    if end is None:
+        lasts = [c.years.last for c in m.commitments]
+        end = max([start + 5, *lasts])
+    for side, base in ((m.blue.side, base_b), (m.red.side, base_r)):
+        if start < base:
+            raise ProjectionError(
+                f"--from {start} is before the {side} snapshot year {base}; "
+                f"use --from {first} or later (or --as-of an earlier snapshot)"
+            )
+    if end < start:
+        raise ProjectionError(f"--to {end} is before --from {start}")
+    if end - start + 1 > MAX_HORIZON:
+        raise ProjectionError(f"--from {start} --to {end} spans more than {MAX_HORIZON} years")
+    blue = project_side(m.blue, m.catalog, end, m.commitments, only_delivered)
+    red = project_side(m.red, m.catalog, end)
+    threshold = trigger_threshold if trigger_threshold is not None else m.catalog.thresholds.matched
+    if not math.isfinite(threshold) or threshold <= 0:
+        raise ProjectionError(
+            f"the consultation threshold must be a positive number (got {threshold})"
+        )
+    states = []
+    for y in range(start, end + 1):
+        my = replace(m, blue=blue[y], red=red[y])
+        arrivals = len(deliveries_due(m.commitments, y, only_delivered, base_b))
+        states.append(YearState(y, my, assess(my, with_critical=False), arrivals))
+    excluded = sum(
+        1 for c in m.commitments for d in c.deliveries if arrival_year(d, base_b) is None
+    )
+    late = sum(
+        1
+        for c in m.commitments
+        for d in c.deliveries
+        if d.year < base_b and d.status == "pledged" and not only_delivered
+    )
+    return Projection(
+        start=start,
+        end=end,
+        only_delivered=only_delivered,
+        years=tuple(states),
+        base_year={m.blue.side: base_b, m.red.side: base_r},
+        trigger_threshold=threshold,
+        excluded={m.blue.side: excluded},
+        late={m.blue.side: late},
+    )
+
+
+# --- rendering (pure text) -------------------------------------------------------------
+
+
+def _cell(balance: float | None, verdict: str) -> str:
+    if verdict == "uncontested":
+        return "—"
+    mark = {"offset": "O", "matched": "M", "shortfall": "S"}[verdict]
+    return f"{balance:.2f} {mark}" if balance is not None else mark
+
+
+def closes_text(p: Projection, contest_id: str) -> str:
+    """``2027``, ``holds throughout`` or ``not within the horizon``."""
+    y = p.closing_year(contest_id)
+    if y is None:
+        return f"not within the horizon (to {p.end})"
+    if y == p.start and not p.ever_short(contest_id):
+        return "holds throughout"
+    return str(y)
+
+
+def projection_markdown(p: Projection) -> str:
+    """The projection as Markdown: balances by year and contest, closing years, triggers."""
+    a0 = p.years[0].assessment
+    ids = p.contest_ids
+    titles = {r.id: r.title + (" *" if r.critical else "") for r in a0.contests}
+    years = [ys.year for ys in p.years]
+    out = [
+        f"## Balance year by year, {p.start}–{p.end}"
+        + (" (delivered systems only)" if p.only_delivered else " (pledged and delivered)"),
+        "",
+        "| Contest | " + " | ".join(str(y) for y in years) + " | Closes |",
+        "|---|" + "---:|" * len(years) + "---|",
+    ]
+    for cid in ids:
+        cells = []
+        for ys in p.years:
+            r = ys.assessment.contest(cid)
+            assert r is not None
+            cells.append(_cell(r.balance, r.verdict))
+        out.append(f"| {titles[cid]} | " + " | ".join(cells) + f" | {closes_text(p, cid)} |")
+    cert = ["yes" if ys.assessment.certified else "**no**" for ys in p.years]
+    out.append("| **Certified** | " + " | ".join(cert) + " | |")
+    out += [
+        "",
+        "Balance and verdict (O offset, M matched, S shortfall); `*` critical. "
+        + (
+            f"Certified from {p.first_certified} on."
+            if p.first_certified is not None
+            else "Not certified by the end of the horizon."
+        ),
+        "",
+    ]
+    trig = p.consultation_triggers
+    if trig:
+        out += [
+            f"**Consultation triggers** (critical contest below {p.trigger_threshold:g}):",
+            "",
+        ]
+        out += [
+            f"- {t.year}: {t.title} — balance {t.balance:.2f} ({t.verdict})"
+            for t in trig
+            if t.balance is not None
+        ]
+    else:
+        out.append(
+            f"No consultation trigger: every critical contest stays at or above {p.trigger_threshold:g}."
+        )
+    out += ["", "Assumptions:", ""]
+    out += [f"- {a}" for a in p.to_json()["assumptions"]]
+    return "\n".join(out) + "\n"
