@@ -205,7 +205,7 @@ def test_edit_errors(m: Matchup, edit: str, message: str) -> None:
 
 
 def test_reserved_ids_are_not_systems() -> None:
-    with pytest.raises(EditError, match="expected ukraine:training.NAME"):
+    with pytest.raises(EditError, match=r"expected ukraine:training\.NAME"):
         parse_edit("ukraine:training.Air=1")
 
 
