@@ -508,9 +508,12 @@ class ContestChange:
     @property
     def delta(self) -> float | None:
         """``balance_after - balance_before`` (None if either is None)."""
-        if self.balance_before is None or self.balance_after is None:
+        from qdb.results import round_sig
+
+        a, b = round_sig(self.balance_after), round_sig(self.balance_before)
+        if a is None or b is None:
             return None
-        return self.balance_after - self.balance_before
+        return a - b  # of the 12-digit values: an unchanged contest reads exactly 0
 
     @property
     def flipped(self) -> bool:

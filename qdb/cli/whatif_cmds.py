@@ -129,7 +129,12 @@ def render_table(cmp: Comparison, title: str, color: bool) -> str:
     width = shutil.get_terminal_size((100, 24)).columns
     console = Console(record=True, force_terminal=True, width=width, file=io.StringIO())
     console.print(table)
-    for ln in _summary_lines(cmp):
+    b, a = cmp.baseline.certified, cmp.scenario.certified
+    cert = f"[{'green' if b else 'red'}]{_cert(b)}[/] -> [{'green' if a else 'red'}]{_cert(a)}[/]"
+    console.print(
+        f"certification: {cert}" + ("  [bold](changed)[/]" if a != b else ""), highlight=False
+    )
+    for ln in _summary_lines(cmp)[1:]:
         console.print(ln, highlight=False, markup=False)
     return console.export_text(styles=True)
 
