@@ -15,11 +15,12 @@ over its few layers, vectorised over samples. Samples run in chunks so memory
 stays bounded whatever the sample count; percentiles are exact (linear
 interpolation, as numpy's default) with bounded memory (:class:`_Quantiles`).
 
-Determinism: each input has its own random stream per fixed block of
-:data:`BLOCK` samples, derived from ``SeedSequence(seed, spawn_key=(hash of the
-input's name, block))``. Sample ``i`` therefore gets the same draws whatever the
-sample count, the chunk size or the other inputs present (common random numbers
-for what-if comparisons); no global seeding anywhere.
+Determinism: each input has its own random stream, a PCG64DXSM generator
+seeded by ``SeedSequence(seed, spawn_key=(hash of the input's name,))``, and
+sample ``i`` takes the ``i``-th 64-bit word of every stream. A sample's draws
+therefore depend on the seed and nothing else — not the sample count, the
+chunk size, the number of worker threads, the machine or the other inputs
+present (common random numbers for what-if comparisons). No global seeding.
 
 Three separate steps, as in EMA Workbench: sample (:func:`sample_inputs`),
 evaluate (:func:`evaluate_balances`), summarise (:func:`monte_carlo`).
@@ -29,6 +30,7 @@ from __future__ import annotations
 
 import hashlib
 import math
+import os
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -45,7 +47,7 @@ if TYPE_CHECKING:
     FloatArray = npt.NDArray[np.float64]
 
 __all__ = [
-    "BLOCK",
+    "MAX_WORKERS",
     "MonteCarloResult",
     "Plan",
     "SamplingError",
@@ -56,8 +58,8 @@ __all__ = [
     "uncertain_inputs",
 ]
 
-BLOCK = 1 << 16
-"""Samples per random-number block (fixed, so results never depend on chunking)."""
+MAX_WORKERS = 2
+"""Threads that draw and evaluate at once (bounded by the CPUs)."""
 
 PERCENTILES = (5, 50, 95)
 """The balance percentiles reported (``balance_p05``, ``balance_p50``, ``balance_p95``)."""
@@ -114,22 +116,26 @@ class UncertainInput:
         right = b - np.sqrt((1.0 - u) * ((b - a) * (b - c)))
         return np.clip(np.where(u < fc, left, right), a, b)
 
-    def _ppf_inplace(self, u: FloatArray, tmp: FloatArray) -> None:
-        """``u[:] = ppf(u)`` with one scratch buffer (the hot loop of sampling)."""
+    def _from_words(self, words: npt.NDArray[np.uint64], out: FloatArray, tmp: FloatArray) -> None:
+        """Fill ``out`` with one draw per random 64-bit word (the hot loop of sampling).
+
+        The two 32-bit halves of a word are two uniforms U, V; then
+        ``(1 - f)·min(U, V) + f·max(U, V)`` with ``f = (estimate - low) / (high -
+        low)`` is triangular on (0, f, 1) (Stein and Keblis 2009) — exact in
+        distribution, without the square root and branch of the inverse CDF.
+        min and max do not care which half comes first, so the draw is the same
+        on little- and big-endian machines.
+        """
         import numpy as np
 
         a, c, b = float(self.low), float(self.estimate), float(self.high)
-        fc = (c - a) / (b - a)
-        mask = u < fc
-        np.subtract(1.0, u, out=tmp)
-        tmp *= (b - a) * (b - c)
-        np.sqrt(tmp, out=tmp)
-        np.subtract(b, tmp, out=tmp)
-        u *= (b - a) * (c - a)
-        np.sqrt(u, out=u)
-        u += a
-        np.copyto(u, tmp, where=~mask)
-        np.clip(u, a, b, out=u)
+        f = (c - a) / (b - a)
+        halves = words.view(np.uint32)
+        x, y = halves[0::2], halves[1::2]
+        np.multiply(np.minimum(x, y), (b - a) * (1.0 - f) * 2.0**-32, out=out)
+        np.multiply(np.maximum(x, y), (b - a) * f * 2.0**-32, out=tmp)
+        out += tmp
+        out += a
 
 
 # ---------------------------------------------------------------------------
@@ -394,20 +400,40 @@ class Plan:
         cache: dict[tuple[str, str], tuple[Any, Any]] = {}
 
         def units(role: str, cls_id: str) -> tuple[Any, Any]:
-            """(Σ quantity·readiness, Σ quantity·readiness·q) of a side's class."""
+            """(Σ quantity·readiness, Σ quantity·readiness·q) of a side's class.
+
+            A class's systems share one training multiplier and one enabler
+            product (same branch, same domain), so ``Σ u·q = t·Σ u·quality``;
+            point-valued systems are summed as scalars first.
+            """
             key = (role, cls_id)
             if key not in cache:
-                u_sum: Any = np.float64(0.0)
-                uq_sum: Any = np.float64(0.0)
-                for mem in self._members[key]:
+                mems = self._members[key]
+                u_s: Any = np.float64(0.0)
+                uq_s: Any = np.float64(0.0)
+                u_arr: list[Any] = []
+                uq_arr: list[Any] = []
+                for mem in mems:
                     u = env[mem.qty] * env[mem.rdy]
-                    tech: Any = np.float64(1.0)
-                    for e in mem.enablers:
+                    uq = u * env[mem.quality]
+                    if u.ndim:
+                        u_arr.append(u)
+                    else:
+                        u_s = u_s + u
+                    if uq.ndim:
+                        uq_arr.append(uq)
+                    else:
+                        uq_s = uq_s + uq
+                for x in u_arr:
+                    u_s = u_s + x
+                for x in uq_arr:
+                    uq_s = uq_s + x
+                if mems:
+                    tech: Any = env[mems[0].training]
+                    for e in mems[0].enablers:
                         tech = tech * env[e]
-                    q = env[mem.quality] * env[mem.training] * tech
-                    u_sum = u_sum + u
-                    uq_sum = uq_sum + u * q
-                cache[key] = (u_sum, uq_sum)
+                    uq_s = uq_s * tech
+                cache[key] = (u_s, uq_s)
             return cache[key]
 
         out = np.empty((len(self._contests), n), dtype=np.float64)
@@ -593,64 +619,67 @@ def _copula(m: Matchup, inputs: Sequence[UncertainInput]) -> tuple[_Copula | Non
 
 
 class _Sampler:
-    """Draws input-major sample matrices, chunk by chunk, deterministically."""
+    """Draws input-major sample matrices sequentially from sample ``start`` on.
 
-    def __init__(self, inputs: Sequence[UncertainInput], seed: int, copula: _Copula | None) -> None:
-        self.inputs = list(inputs)
-        self.seed = seed
-        self.copula = copula
-        self._gens: dict[int, list[Any]] = {}
-        self._keys = [x.stream_key for x in self.inputs]
+    Input ``j`` owns one PCG64DXSM stream seeded by ``SeedSequence(seed,
+    spawn_key=(stream_key,))``; sample ``i`` takes the stream's ``i``-th 64-bit
+    word (reached with ``advance``), so a sample's draws depend on nothing but
+    the seed, the input's name and ``i``.
+    """
 
-    def _generators(self, block: int) -> list[Any]:
+    def __init__(
+        self,
+        inputs: Sequence[UncertainInput],
+        seed: int,
+        copula: _Copula | None,
+        start: int = 0,
+    ) -> None:
         import numpy as np
 
-        if block not in self._gens:
-            self._gens = {
-                block: [
-                    np.random.Generator(
-                        np.random.PCG64(np.random.SeedSequence(self.seed, spawn_key=(k, block)))
-                    )
-                    for k in self._keys
-                ]
-            }
-        return self._gens[block]
+        self.inputs = list(inputs)
+        self.copula = copula
+        self._bgs = []
+        for x in self.inputs:
+            bg = np.random.PCG64DXSM(np.random.SeedSequence(seed, spawn_key=(x.stream_key,)))
+            if start:
+                bg.advance(start)
+            self._bgs.append(bg)
+        self._buf: FloatArray | None = None
+        self._tmp: FloatArray = np.empty(0)
+        corr = set(copula.index) if copula else set()
+        self._independent = [j for j in range(len(self.inputs)) if j not in corr]
 
-    def draw(self, start: int, n: int) -> FloatArray:
-        """Rows of input values for samples ``start .. start+n-1`` (called in order)."""
+    def draw(self, n: int) -> FloatArray:
+        """Rows of input values for the next ``n`` samples.
+
+        The array is reused by the next call: copy what must outlive it.
+        """
         import numpy as np
 
         P = len(self.inputs)
-        U = np.empty((P, n), dtype=np.float64)
-        done = 0
-        while done < n:
-            i = start + done
-            block, off = divmod(i, BLOCK)
-            take = min(n - done, BLOCK - off)
-            gens = self._generators(block)
-            for j in range(P):
-                gens[j].random(out=U[j, done : done + take])
-            done += take
+        if self._buf is None or self._buf.shape[1] < n:
+            self._buf = np.empty((P, n), dtype=np.float64)
+            self._tmp = np.empty(n, dtype=np.float64)
+        out, tmp = self._buf[:, :n], self._tmp[:n]
+        for j in self._independent:
+            self.inputs[j]._from_words(self._bgs[j].random_raw(n), out[j], tmp)
         if self.copula is not None:
             from scipy.special import ndtr, ndtri
 
             idx = list(self.copula.index)
-            Z = ndtri(U[idx] + _HALF_ULP)
+            Z = np.empty((len(idx), n), dtype=np.float64)
+            for r, k in enumerate(idx):
+                words = self._bgs[k].random_raw(n)
+                np.multiply(np.right_shift(words, np.uint64(11)), 2.0**-53, out=Z[r])
+                Z[r] += _HALF_ULP
+            Z = ndtri(Z)
             for r, k in enumerate(idx):
                 z = np.zeros(n)
                 for c, f in enumerate(self.copula.factor[r]):
                     if f != 0.0:
                         z += f * Z[c]
-                U[k] = ndtr(z)
-        tmp = np.empty(n, dtype=np.float64)
-        for j, x in enumerate(self.inputs):
-            x._ppf_inplace(U[j], tmp)
-        return U
-
-
-def _chunks(samples: int, size: int) -> Iterator[tuple[int, int]]:
-    for start in range(0, samples, size):
-        yield start, min(size, samples - start)
+                out[k] = self.inputs[k].ppf(ndtr(z))
+        return out
 
 
 def _check(samples: int, seed: int) -> None:
@@ -691,8 +720,10 @@ def sample_inputs(
     cop, _ = _copula(m, plan.inputs)
     sampler = _Sampler(plan.inputs, seed, cop)
     X = np.empty((samples, len(plan.inputs)), dtype=np.float64)
-    for start, n in _chunks(samples, BLOCK):
-        X[start : start + n] = sampler.draw(start, n).T
+    step = max(1, ELEMENT_BUDGET // max(1, len(plan.inputs)))
+    for start in range(0, samples, step):
+        n = min(step, samples - start)
+        X[start : start + n] = sampler.draw(n).T
     return list(plan.inputs), X
 
 
@@ -893,6 +924,74 @@ class MonteCarloResult:
         return out
 
 
+def _evaluated_chunks(
+    plan: Plan, samples: int, seed: int, cop: _Copula | None, size: int, workers: int
+) -> Iterator[tuple[int, FloatArray, npt.NDArray[np.bool_]]]:
+    """``(n, balances, holds)`` per chunk; ``workers`` threads draw and evaluate.
+
+    Each worker owns a contiguous range of samples and its own streams, so the
+    draws of sample ``i`` never depend on the number of workers; numpy releases
+    the GIL inside array operations, so two cores work at once. Chunks arrive in
+    no fixed order: everything computed from them (counts, exact percentiles)
+    is order-free.
+    """
+    if workers <= 1:
+        sampler = _Sampler(plan.inputs, seed, cop)
+        for start in range(0, samples, size):
+            n = min(size, samples - start)
+            bal = plan.evaluate(sampler.draw(n))
+            yield n, bal, plan.holds(bal)
+        return
+    import queue
+    import threading
+
+    per = math.ceil(samples / workers / size) * size
+    ranges = [(lo, min(lo + per, samples)) for lo in range(0, samples, per)]
+    results: queue.Queue[Any] = queue.Queue(maxsize=2 * len(ranges))
+    stop = threading.Event()
+    done = object()
+
+    def put(item: Any) -> None:
+        while not stop.is_set():
+            try:
+                results.put(item, timeout=0.1)
+                return
+            except queue.Full:
+                continue
+
+    def work(lo: int, hi: int) -> None:
+        try:
+            sampler = _Sampler(plan.inputs, seed, cop, lo)
+            for start in range(lo, hi, size):
+                if stop.is_set():
+                    return
+                n = min(size, hi - start)
+                bal = plan.evaluate(sampler.draw(n))
+                put((n, bal, plan.holds(bal)))
+        except BaseException as exc:  # handed to the consumer, re-raised there
+            put(exc)
+        finally:
+            put(done)
+
+    threads = [threading.Thread(target=work, args=r, daemon=True) for r in ranges]
+    for t in threads:
+        t.start()
+    try:
+        finished = 0
+        while finished < len(threads):
+            item = results.get()
+            if item is done:
+                finished += 1
+            elif isinstance(item, BaseException):
+                raise item
+            else:
+                yield item
+    finally:
+        stop.set()
+        for t in threads:
+            t.join()
+
+
 def monte_carlo(
     m: Matchup,
     samples: int,
@@ -948,15 +1047,13 @@ def monte_carlo(
     C = len(plan.contest_ids)
     crit = np.array(plan.critical, dtype=bool)
     cap = max(1000, STORE_CAP // max(1, C))
+    workers = max(1, min(MAX_WORKERS, os.cpu_count() or 1, math.ceil(samples / size)))
 
     def run(keep: Sequence[int], cap: int, report: bool) -> tuple[list[_Quantiles], Any, int]:
-        sampler = _Sampler(plan.inputs, seed, cop)
         quants = {i: _Quantiles(PERCENTILES, cap) for i in keep}
         held = np.zeros(C, dtype=np.int64)
         certified = 0
-        for start, n in _chunks(samples, size):
-            bal = plan.evaluate(sampler.draw(start, n))
-            ok = plan.holds(bal)
+        for n, bal, ok in _evaluated_chunks(plan, samples, seed, cop, size, workers):
             held += ok.sum(axis=1)
             certified += int(np.count_nonzero(ok[crit].all(axis=0)))
             for i in keep:

@@ -159,9 +159,9 @@ def test_same_seed_same_bytes_whatever_the_chunking(mc: Matchup) -> None:
 
 def test_draws_of_a_sample_do_not_depend_on_the_sample_count(mc: Matchup) -> None:
     _, small = sample_inputs(mc, 100, seed=9)
-    _, large = sample_inputs(mc, U.BLOCK + 10, seed=9)
+    _, large = sample_inputs(mc, 70_000, seed=9)
     np.testing.assert_array_equal(small, large[:100])
-    assert not np.array_equal(large[:10], large[U.BLOCK : U.BLOCK + 10])
+    assert not np.array_equal(large[:10], large[65_536 : 65_536 + 10])
 
 
 def test_different_seeds_differ(mc: Matchup) -> None:
