@@ -21,7 +21,7 @@ def json_schema(kind: str = "all") -> dict[str, Any]:
 
     models: dict[str, Any] = {"inventory": Inventory, "catalog": Catalog, "commitment": Commitment}
     if kind in models:
-        sch = models[kind].model_json_schema(by_alias=True)
+        sch = _tidy(models[kind].model_json_schema(by_alias=True))
         sch["$schema"] = "https://json-schema.org/draft/2020-12/schema"
         sch.setdefault("title", kind)
         return dict(sch)
@@ -36,9 +36,33 @@ def json_schema(kind: str = "all") -> dict[str, Any]:
         "$defs": {},
         "anyOf": [],
     }
-    for name, model in models.items():
-        sch = model.model_json_schema(by_alias=True, ref_template="#/$defs/{model}")
+    for model in models.values():
+        sch = _tidy(model.model_json_schema(by_alias=True, ref_template="#/$defs/{model}"))
         bundle["$defs"].update(sch.pop("$defs", {}))
         bundle["$defs"][model.__name__] = sch
         bundle["anyOf"].append({"$ref": f"#/$defs/{model.__name__}"})
     return bundle
+
+
+_YEAR_KEY = {"pattern": "^(199[0-9]|20[0-9][0-9]|2100)$", "description": "A year, 1990-2100."}
+
+
+def _tidy(node: Any) -> Any:
+    """Write Estimate defaults as the data files do (a number or {low, estimate,
+    high}) and constrain year keys (``funding_musd``), in place; returns ``node``."""
+    if isinstance(node, dict):
+        default = node.get("default")
+        if isinstance(default, dict) and set(default) == {"low", "estimate", "high", "ranged"}:
+            if default["ranged"]:
+                node["default"] = {k: default[k] for k in ("low", "estimate", "high")}
+            else:
+                node["default"] = default["estimate"]
+        props = node.get("properties")
+        if isinstance(props, dict) and isinstance(props.get("funding_musd"), dict):
+            props["funding_musd"].setdefault("propertyNames", dict(_YEAR_KEY))
+        for value in node.values():
+            _tidy(value)
+    elif isinstance(node, list):
+        for value in node:
+            _tidy(value)
+    return node

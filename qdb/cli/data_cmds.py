@@ -41,7 +41,9 @@ def schema(
     kind: str = typer.Argument(
         "all", help="inventory, catalog, commitment or all (a bundle with $defs)."
     ),
-    output: Path = typer.Option(None, "-o", "--output", help="Write to this file.", show_default=False),
+    output: Path = typer.Option(
+        None, "-o", "--output", help="Write to this file.", show_default=False
+    ),
 ) -> None:
     """Print the JSON Schema of the data files (for editors' YAML language servers)."""
     from qdb.cli.common import dumps_json, emit

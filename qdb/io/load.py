@@ -8,7 +8,9 @@ problem becomes one ``path:line:col: field: message`` line.
 
 from __future__ import annotations
 
+import datetime as dt
 import difflib
+import re
 import typing
 from collections.abc import Iterable
 from pathlib import Path
@@ -19,7 +21,15 @@ from pydantic import BaseModel, ValidationError
 from qdb.errors import DataError, Problem
 from qdb.io.yamlread import YamlDoc, field_path, locate, parse_yaml
 from qdb.models import Catalog, Commitment, Dataset, Inventory
-from qdb.models.checks import Finding, check_catalog, check_commitment, check_dataset, check_inventory
+from qdb.models.checks import (
+    Finding,
+    check_catalog,
+    check_commitment,
+    check_contest,
+    check_dataset,
+    check_inventory,
+    suggest,
+)
 
 __all__ = [
     "LoadResult",
@@ -50,7 +60,9 @@ def bundled_data_dir() -> Path:
     for cand in (here / "_data", here.parent / "data"):
         if (cand / "catalog.yaml").is_file():
             return cand
-    raise DataError([Problem(str(here / "_data"), 1, 1, "", "bundled data not found; reinstall qdb")])
+    raise DataError(
+        [Problem(str(here / "_data"), 1, 1, "", "bundled data not found; reinstall qdb")]
+    )
 
 
 def display_path(path: Path) -> str:
@@ -64,15 +76,21 @@ def display_path(path: Path) -> str:
 
 # --- pydantic errors -> problems -------------------------------------------------
 
-_MESSAGES = {
-    "missing": "required key is missing",
-    "bool_type": "must be true or false",
-    "date_from_datetime_parsing": "must be a date YYYY-MM-DD",
+_PATTERN_HINTS = {
+    r"^[a-z][a-z0-9_]*$": "lower-case letters, digits and _, starting with a letter",
+    r"^[A-Za-z0-9][A-Za-z0-9_\-]*$": "letters, digits, _ and -, starting with a letter or digit",
+}
+
+_BOUND_WORDS = {
+    "greater_than_equal": (">=", "ge"),
+    "greater_than": (">", "gt"),
+    "less_than_equal": ("<=", "le"),
+    "less_than": ("<", "lt"),
 }
 
 
-def _allowed_keys(model: Any, loc: tuple[Any, ...]) -> list[str] | None:
-    """Keys the model accepts at ``loc`` (for did-you-mean hints)."""
+def _type_at(model: Any, loc: tuple[Any, ...]) -> Any:
+    """The annotation the model expects at ``loc`` (None when it cannot tell)."""
     tp: Any = model
     for part in loc:
         tp = _unwrap(tp)
@@ -94,10 +112,22 @@ def _allowed_keys(model: Any, loc: tuple[Any, ...]) -> list[str] | None:
                 tp = args[1]
             else:
                 return None
-    tp = _unwrap(tp)
+    return _unwrap(tp)
+
+
+def _allowed_keys(model: Any, loc: tuple[Any, ...]) -> list[str] | None:
+    """Keys the model accepts at ``loc`` (for did-you-mean hints)."""
+    tp = _type_at(model, loc)
     if isinstance(tp, type) and issubclass(tp, BaseModel):
         return [f.alias or n for n, f in tp.model_fields.items()]
     return None
+
+
+def _required_keys(model: Any, loc: tuple[Any, ...]) -> list[str]:
+    tp = _type_at(model, loc)
+    if isinstance(tp, type) and issubclass(tp, BaseModel):
+        return [f.alias or n for n, f in tp.model_fields.items() if f.is_required()]
+    return []
 
 
 def _unwrap(tp: Any) -> Any:
@@ -114,38 +144,133 @@ def _unwrap(tp: Any) -> Any:
         return tp
 
 
-def _problems_from_validation(doc: YamlDoc, model: type[BaseModel], exc: ValidationError) -> list[Problem]:
-    out: list[Problem] = []
-    for err in exc.errors(include_url=False):
-        loc = tuple(p for p in err["loc"] if p != "[key]")
-        etype = err["type"]
-        msg = _MESSAGES.get(etype, err["msg"])
-        if etype == "extra_forbidden":
-            allowed = _allowed_keys(model, loc[:-1]) or []
-            bad = str(loc[-1]) if loc else ""
-            close = difflib.get_close_matches(bad, allowed, n=1, cutoff=0.6)
-            msg = f"unknown key {bad!r}" + (
-                f"; did you mean {close[0]!r}?" if close else f"; allowed: {', '.join(allowed)}"
+def _got(value: Any) -> str:
+    """A value as a user would name it: ``text 'x'``, ``a list``, ``empty (null)``."""
+    if value is None:
+        return "empty (null)"
+    if isinstance(value, bool):
+        return f"{str(value).lower()} (true/false)"
+    if isinstance(value, str):
+        return f"text {value[:40]!r}"
+    if isinstance(value, int | float):
+        return f"the number {value:g}"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, dict):
+        return "a mapping"
+    return f"{type(value).__name__} {repr(value)[:40]}"
+
+
+def _message(err: Any, model: type[BaseModel], loc: tuple[Any, ...], is_key: bool) -> str:
+    """One pydantic error as a sentence saying what is wrong and what would be right."""
+    etype = err["type"]
+    value = err.get("input")
+    ctx = err.get("ctx") or {}
+    if etype == "extra_forbidden":
+        allowed = _allowed_keys(model, loc[:-1]) or []
+        bad = str(loc[-1]) if loc else ""
+        close = difflib.get_close_matches(bad, allowed, n=1, cutoff=0.6)
+        return f"unknown key {bad!r}" + (
+            f"; did you mean {close[0]!r}?" if close else f"; allowed: {', '.join(allowed)}"
+        )
+    if etype == "missing":
+        return f"required key {loc[-1]!r} is missing" if loc else "required key is missing"
+    if etype.startswith("date"):
+        if value is None:
+            return "is empty; expected a date YYYY-MM-DD"
+        if isinstance(value, str) and re.fullmatch(r"\d{4}-\d\d-\d\d", value.strip()):
+            try:
+                dt.date.fromisoformat(value.strip())
+            except ValueError as exc:
+                return f"{value!r} is not a real date ({exc})"
+        return f"must be a date YYYY-MM-DD (got {value!r})"
+    if etype == "literal_error":
+        return f"must be {ctx.get('expected', '?')} (got {_got(value)})"
+    if etype == "string_pattern_mismatch":
+        pattern = str(ctx.get("pattern", ""))
+        rule = _PATTERN_HINTS.get(pattern, f"matching {pattern}")
+        hint = ""
+        if isinstance(value, str):
+            slug = pattern.startswith("^[a-z]")
+            fixed = value.strip().lower() if slug else value.strip()
+            fixed = re.sub(r"[^a-z0-9_]+" if slug else r"[^A-Za-z0-9_\-]+", "_", fixed).strip("_")
+            if fixed and fixed != value and re.match(pattern, fixed):
+                hint = f"; did you mean {fixed!r}?"
+        return f"{value!r} is not a valid {'key' if is_key else 'identifier'} ({rule}){hint}"
+    if etype == "string_too_short":
+        return "must not be empty"
+    if etype == "string_too_long":
+        return f"is too long (at most {ctx.get('max_length')} characters)"
+    if etype in ("int_type", "int_parsing", "int_from_float"):
+        if isinstance(value, str) and value.strip().lstrip("-").isdigit():
+            return f"must be a whole number, not text; write {value.strip()} without quotes"
+        if is_key:
+            return f"must be a year like 2025 (got {_got(value)})"
+        return f"must be a whole number (got {_got(value)})"
+    if etype in ("float_type", "float_parsing"):
+        return f"must be a number (got {_got(value)})"
+    if etype in _BOUND_WORDS:
+        sign, key = _BOUND_WORDS[etype]
+        limit = ctx.get(key)
+        if limit in (1990, 2100) and isinstance(value, int):
+            return f"must be a year from 1990 to 2100 (got {value})"
+        return f"must be {sign} {limit} (got {value!r})"
+    if etype in ("dict_type", "model_type"):
+        required = _required_keys(model, loc)
+        from qdb.models import Multiplier
+
+        if _type_at(model, loc) is Multiplier:
+            example = (
+                value if isinstance(value, int | float) and not isinstance(value, bool) else 1.1
             )
-        elif etype == "missing":
-            msg = f"required key {loc[-1]!r} is missing" if loc else msg
-        elif etype.startswith("date"):
-            msg = f"must be a date YYYY-MM-DD (got {err.get('input')!r})"
-        elif etype == "literal_error":
-            msg = f"{err['msg'].replace('Input should be', 'must be')} (got {err.get('input')!r})"
-        elif etype == "string_pattern_mismatch":
-            msg = f"{err.get('input')!r} is not a valid identifier (lower-case letters, digits, _)"
-        elif etype in ("int_type", "int_parsing", "int_from_float"):
-            msg = f"must be a whole number (got {err.get('input')!r})"
-        elif etype in ("dict_type", "model_type"):
-            msg = f"must be a mapping of keys (got {type(err.get('input')).__name__})"
-        elif etype == "list_type":
-            msg = f"must be a list (got {type(err.get('input')).__name__})"
-        elif etype in ("string_type",):
-            msg = f"must be text (got {type(err.get('input')).__name__} {err.get('input')!r})"
+            return (
+                f"must be a mapping {{value, rationale}}, not {_got(value)}; "
+                f'e.g. {{value: {example}, rationale: "why, with a source"}}'
+            )
+        if required:
+            return f"must be a mapping with keys {', '.join(required)} (got {_got(value)})"
+        return f"must be a mapping of keys (got {_got(value)})"
+    if etype == "list_type":
+        return f"must be a list (got {_got(value)})"
+    if etype == "too_short":
+        n = ctx.get("min_length")
+        return f"needs at least {n} item{'s' if n != 1 else ''}"
+    if etype == "too_long":
+        n = ctx.get("max_length")
+        return f"takes at most {n} item{'s' if n != 1 else ''}"
+    if etype == "string_type":
+        return f"must be text (got {_got(value)})"
+    if etype == "bool_type":
+        return f"must be true or false (got {_got(value)})"
+    msg = str(err["msg"])
+    return msg.replace("Input should be", "must be").replace("Value error, ", "")
+
+
+def _problems_from_validation(
+    doc: YamlDoc, model: type[BaseModel], exc: ValidationError
+) -> list[Problem]:
+    errors = exc.errors(include_url=False)
+    # a misspelt key explains its own missing key: report only the misspelling
+    explained: set[tuple[Any, ...]] = set()
+    for err in errors:
+        loc = tuple(err["loc"])
+        if err["type"] == "extra_forbidden" and loc:
+            allowed = _allowed_keys(model, loc[:-1]) or []
+            close = difflib.get_close_matches(str(loc[-1]), allowed, n=1, cutoff=0.6)
+            if close:
+                explained.add((*loc[:-1], close[0]))
+    out: list[Problem] = []
+    for err in errors:
+        raw_loc = tuple(err["loc"])
+        if err["type"] == "missing" and raw_loc in explained:
+            continue
+        is_key = "[key]" in raw_loc
+        loc = tuple(p for p in raw_loc if p != "[key]")
+        msg = _message(err, model, loc, is_key)
+        if err["type"] == "missing":
+            line, col = locate(doc.tree, loc[:-1])
         else:
-            msg = msg.replace("Input should be", "must be").replace("Value error, ", "")
-        line, col = locate(doc.tree, loc if etype != "missing" else loc[:-1])
+            line, col = locate(doc.tree, loc, key=is_key or err["type"] == "extra_forbidden")
         out.append(Problem(doc.path, line, col, field_path(doc.tree, loc), msg))
     return out
 
@@ -155,9 +280,15 @@ def _validate(doc: YamlDoc, model: type[M], catalog: Catalog | None = None) -> M
         return model.model_validate(doc.data)
     except ValidationError as exc:
         problems = _problems_from_validation(doc, model, exc)
+        # list the reference problems too, so one run shows all of a file's problems
+        refs: list[Finding] = []
         if model is Inventory:
-            # list the reference problems too, so one run shows all of a file's problems
-            problems += [p for p in _located(doc, raw_inventory_refs(doc.data, catalog)) if p not in problems]
+            refs = raw_inventory_refs(doc.data, catalog)
+        elif model is Commitment:
+            refs = raw_commitment_refs(doc.data, catalog)
+        elif model is Catalog:
+            refs = raw_catalog_refs(doc.data)
+        problems += [p for p in _located(doc, refs) if p not in problems]
         raise DataError(problems) from None
 
 
@@ -174,26 +305,107 @@ def raw_inventory_refs(data: Any, catalog: Catalog | None) -> list[Finding]:
         sid = s.get("id")
         if isinstance(sid, str):
             if sid in seen:
-                out.append(Finding(("systems", i, "id"), f"duplicate system id {sid!r} (first at systems[{seen[sid]}])"))
+                out.append(
+                    Finding(
+                        ("systems", i, "id"),
+                        f"duplicate system id {sid!r} (first at systems[{seen[sid]}])",
+                    )
+                )
             seen.setdefault(sid, i)
         cls = s.get("class")
         if catalog is not None and isinstance(cls, str) and cls not in catalog.classes:
-            close = difflib.get_close_matches(cls, list(catalog.classes), n=1, cutoff=0.6)
             out.append(
-                Finding(("systems", i, "class"), f"unknown class {cls!r}" + (f"; did you mean {close[0]!r}?" if close else ""))
+                Finding(
+                    ("systems", i, "class"),
+                    f"unknown class {cls!r}" + suggest(cls, catalog.classes),
+                )
             )
         src = s.get("source")
         if isinstance(src, str) and sources and src not in sources:
-            close = difflib.get_close_matches(src, [str(k) for k in sources], n=1, cutoff=0.6)
             out.append(
-                Finding(("systems", i, "source"), f"unknown source {src!r}" + (f"; did you mean {close[0]!r}?" if close else ""))
+                Finding(
+                    ("systems", i, "source"),
+                    f"unknown source {src!r}" + suggest(src, [str(k) for k in sources]),
+                )
+            )
+    return out
+
+
+def raw_catalog_refs(data: Any) -> list[Finding]:
+    """The catalog's cross checks on unvalidated data: each contest that is valid
+    on its own is checked against the classes and sources present, and the
+    thresholds are checked for order."""
+    from qdb.models import CapabilityClass, Contest, Thresholds
+
+    out: list[Finding] = []
+    if not isinstance(data, dict):
+        return out
+    raw_classes: dict[Any, Any] = data["classes"] if isinstance(data.get("classes"), dict) else {}
+    classes: dict[str, CapabilityClass | None] = {}
+    for cid, body in raw_classes.items():
+        try:
+            classes[str(cid)] = CapabilityClass.model_validate(body)
+        except ValidationError:
+            classes[str(cid)] = None
+    raw_sources = data.get("sources")
+    sources = [str(k) for k in raw_sources] if isinstance(raw_sources, dict) else []
+    contests: list[Any] = data["contests"] if isinstance(data.get("contests"), list) else []
+    seen: dict[Any, int] = {}
+    for i, raw in enumerate(contests):
+        cid = raw.get("id") if isinstance(raw, dict) else None
+        if isinstance(cid, str):
+            if cid in seen:
+                out.append(
+                    Finding(
+                        ("contests", i, "id"),
+                        f"duplicate contest id {cid!r} (first at contests[{seen[cid]}])",
+                    )
+                )
+            seen.setdefault(cid, i)
+        try:
+            con = Contest.model_validate(raw)
+        except ValidationError:
+            continue
+        out.extend(check_contest(i, con, classes, sources))
+    try:
+        th = Thresholds.model_validate(data.get("thresholds", {}))
+    except ValidationError:
+        return out
+    if th.matched >= th.offset:
+        out.append(
+            Finding(
+                ("thresholds", "matched"),
+                f"matched ({th.matched:g}) must be below offset ({th.offset:g})",
+            )
+        )
+    return out
+
+
+def raw_commitment_refs(data: Any, catalog: Catalog | None) -> list[Finding]:
+    """Reference checks on unvalidated commitment data (delivery classes)."""
+    out: list[Finding] = []
+    if catalog is None or not isinstance(data, dict):
+        return out
+    deliveries = data.get("deliveries")
+    if not isinstance(deliveries, list):
+        return out
+    for i, d in enumerate(deliveries):
+        cls = d.get("class") if isinstance(d, dict) else None
+        if isinstance(cls, str) and cls not in catalog.classes:
+            out.append(
+                Finding(
+                    ("deliveries", i, "class"),
+                    f"unknown class {cls!r}" + suggest(cls, catalog.classes),
+                )
             )
     return out
 
 
 def _located(doc: YamlDoc, findings: Iterable[Finding]) -> list[Problem]:
     return [
-        Problem(doc.path, *locate(doc.tree, f.loc), field_path(doc.tree, f.loc), f.message, f.severity)
+        Problem(
+            doc.path, *locate(doc.tree, f.loc), field_path(doc.tree, f.loc), f.message, f.severity
+        )
         for f in findings
     ]
 
@@ -209,7 +421,15 @@ def _read(path: Path | str) -> YamlDoc:
 
     if size > MAX_BYTES:
         raise DataError(
-            [Problem(label, 1, 1, "", f"file is {size / 2**20:.1f} MiB; the limit is {MAX_BYTES // 2**20} MiB")]
+            [
+                Problem(
+                    label,
+                    1,
+                    1,
+                    "",
+                    f"file is {size / 2**20:.1f} MiB; the limit is {MAX_BYTES // 2**20} MiB",
+                )
+            ]
         )
     try:
         raw = p.read_bytes()
@@ -231,7 +451,9 @@ def parse_catalog(text: str, source: str = "<catalog>") -> Catalog:
     return cat
 
 
-def parse_inventory(text: str, source: str = "<inventory>", catalog: Catalog | None = None) -> Inventory:
+def parse_inventory(
+    text: str, source: str = "<inventory>", catalog: Catalog | None = None
+) -> Inventory:
     """Validate inventory YAML text; with ``catalog``, also its classes."""
     doc = parse_yaml(text, source)
     inv = _validate(doc, Inventory)
@@ -242,7 +464,9 @@ def parse_inventory(text: str, source: str = "<inventory>", catalog: Catalog | N
     return inv
 
 
-def parse_commitment(text: str, source: str = "<commitment>", catalog: Catalog | None = None) -> Commitment:
+def parse_commitment(
+    text: str, source: str = "<commitment>", catalog: Catalog | None = None
+) -> Commitment:
     """Validate commitment YAML text; with ``catalog``, also its classes."""
     doc = parse_yaml(text, source)
     com = _validate(doc, Commitment)
@@ -300,11 +524,16 @@ def load_dataset(data_dir: Path | str | None = None) -> LoadResult:
         Listing every error; warnings are returned in :class:`LoadResult`.
     """
     root = Path(data_dir) if data_dir is not None else bundled_data_dir()
+    layout = "a data folder holds catalog.yaml, force_inventories/ and optionally commitments/"
+    if not root.exists():
+        raise DataError([Problem(display_path(root), 1, 1, "", f"no such folder; {layout}")])
     if not root.is_dir():
-        raise DataError([Problem(display_path(root), 1, 1, "", "not a folder; --data wants a folder laid out like data/")])
+        raise DataError([Problem(display_path(root), 1, 1, "", f"not a folder; {layout}")])
     cat_path = root / "catalog.yaml"
     if not cat_path.is_file():
-        raise DataError([Problem(display_path(cat_path), 1, 1, "", "missing: a data folder needs catalog.yaml")])
+        raise DataError(
+            [Problem(display_path(cat_path), 1, 1, "", f"missing; not a data folder: {layout}")]
+        )
     problems: list[Problem] = []
     docs: dict[str, YamlDoc] = {}
     catalog: Catalog | None = None
@@ -320,13 +549,17 @@ def load_dataset(data_dir: Path | str | None = None) -> LoadResult:
 
     catalog = read_model(cat_path, Catalog)
     if catalog is not None:
-        cat_errors = [p for p in _located(docs[display_path(cat_path)], check_catalog(catalog)) if p.severity == "error"]
+        cat_errors = [
+            p
+            for p in _located(docs[display_path(cat_path)], check_catalog(catalog))
+            if p.severity == "error"
+        ]
         problems.extend(cat_errors)
-    inv_files = _yaml_files(root / "force_inventories")
+    inv_dir = root / "force_inventories"
+    inv_files = _yaml_files(inv_dir)
     if not inv_files:
-        problems.append(
-            Problem(display_path(root / "force_inventories"), 1, 1, "", "no inventory files (*.yaml) found")
-        )
+        what = "no inventory files (*.yaml) in it" if inv_dir.is_dir() else "missing"
+        problems.append(Problem(display_path(inv_dir), 1, 1, "", f"{what}; {layout}"))
     inventories = [(read_model(p, Inventory), p) for p in inv_files]
     commitments = [(read_model(p, Commitment), p) for p in _yaml_files(root / "commitments")]
     if problems or catalog is None:
@@ -372,40 +605,65 @@ def detect_kind(data: Any, path: Path) -> str:
 def validate_paths(paths: list[Path], catalog_path: Path | None = None) -> list[Problem]:
     """Validate files or data folders; returns warnings, raises DataError on errors.
 
-    A single inventory or commitment file is checked against the catalog of its
-    data folder (``../../catalog.yaml``) if there is one, else the bundled catalog.
+    A data folder (with ``catalog.yaml``) is loaded and cross-checked as a whole;
+    another folder has each of its ``*.yaml`` files checked. A single inventory or
+    commitment file is checked against ``catalog_path``, else the catalog of its
+    data folder (``../catalog.yaml``) if there is one, else the bundled catalog.
+
+    Raises
+    ------
+    DataError
+        Listing every error of every path.
     """
     problems: list[Problem] = []
     warnings: list[Problem] = []
+    files: list[Path] = []
     for path in paths:
         if path.is_dir():
+            if not (path / "catalog.yaml").is_file() and _yaml_files(path):
+                files.extend(_yaml_files(path))
+                continue
             try:
                 res = load_dataset(path)
                 warnings.extend(res.warnings)
             except DataError as exc:
                 problems.extend(exc.problems)
             continue
+        files.append(path)
+    catalogs: dict[Path, Catalog | None] = {}
+    for path in files:
         try:
             doc = _read(path)
-            kind = detect_kind(doc.data, path)
-            model = _validate(doc, KINDS[kind])
-            findings: list[Finding] = []
-            if kind == "catalog":
-                assert isinstance(model, Catalog)
-                findings = check_catalog(model)
-            else:
-                cat_file = catalog_path or path.resolve().parent.parent / "catalog.yaml"
-                cat = load_catalog(cat_file) if cat_file.is_file() else load_catalog(
-                    bundled_data_dir() / "catalog.yaml"
-                )
-                if isinstance(model, Inventory):
-                    findings = check_inventory(model, cat)
-                elif isinstance(model, Commitment):
-                    findings = check_commitment(model, cat)
-            for p in _located(doc, findings):
-                (problems if p.severity == "error" else warnings).append(p)
         except DataError as exc:
             problems.extend(exc.problems)
+            continue
+        kind = detect_kind(doc.data, path)
+        cat: Catalog | None = None
+        if kind != "catalog":
+            cat_file = catalog_path or path.resolve().parent.parent / "catalog.yaml"
+            if not cat_file.is_file():
+                cat_file = bundled_data_dir() / "catalog.yaml"
+            if cat_file not in catalogs:
+                try:
+                    catalogs[cat_file] = load_catalog(cat_file)
+                except DataError as exc:
+                    problems.extend(p for p in exc.problems if p not in problems)
+                    catalogs[cat_file] = None
+            cat = catalogs[cat_file]
+        try:
+            model = _validate(doc, KINDS[kind], cat)
+        except DataError as exc:
+            problems.extend(exc.problems)
+            continue
+        findings: list[Finding] = []
+        if isinstance(model, Catalog):
+            findings = check_catalog(model)
+        elif isinstance(model, Inventory) and cat is not None:
+            findings = check_inventory(model, cat)
+        elif isinstance(model, Commitment) and cat is not None:
+            findings = check_commitment(model, cat)
+        for p in _located(doc, findings):
+            (problems if p.severity == "error" else warnings).append(p)
     if problems:
         raise DataError(problems)
     return sorted(warnings)

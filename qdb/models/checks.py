@@ -7,15 +7,23 @@ file's data (``("systems", 3, "class")``); the loader turns it into
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 
-from qdb.models.catalog import Catalog
+from qdb.models.catalog import CapabilityClass, Catalog, Contest
 from qdb.models.commitments import Commitment
 from qdb.models.dataset import Dataset
 from qdb.models.inventory import RESERVED_SYSTEM_IDS, Inventory
 
-__all__ = ["Finding", "check_catalog", "check_commitment", "check_dataset", "check_inventory"]
+__all__ = [
+    "Finding",
+    "check_catalog",
+    "check_commitment",
+    "check_contest",
+    "check_dataset",
+    "check_inventory",
+    "suggest",
+]
 
 Loc = tuple[str | int, ...]
 
@@ -29,7 +37,8 @@ class Finding:
     severity: str = "error"
 
 
-def _suggest(name: str, known: Iterable[str]) -> str:
+def suggest(name: str, known: Iterable[str]) -> str:
+    """``; did you mean 'x'?`` for a close match, else the known names if few, else ``""``."""
     import difflib
 
     known = sorted(known)
@@ -56,58 +65,25 @@ def check_catalog(cat: Catalog) -> list[Finding]:
     for cid, c in classes.items():
         if c.source is not None and c.source not in cat.sources:
             out.append(
-                Finding(("classes", cid, "source"), f"unknown source {c.source!r}" + _suggest(c.source, cat.sources))
+                Finding(
+                    ("classes", cid, "source"),
+                    f"unknown source {c.source!r}" + suggest(c.source, cat.sources),
+                )
             )
     for dom, names in cat.enablers_by_domain.items():
         if len(set(names)) != len(names):
             out.append(Finding(("enablers_by_domain", dom), "an enabler is listed twice"))
     seen: dict[str, int] = {}
     for i, con in enumerate(cat.contests):
-        here: Loc = ("contests", i)
         if con.id in seen:
-            out.append(Finding((*here, "id"), f"duplicate contest id {con.id!r} (first at contests[{seen[con.id]}])"))
+            out.append(
+                Finding(
+                    ("contests", i, "id"),
+                    f"duplicate contest id {con.id!r} (first at contests[{seen[con.id]}])",
+                )
+            )
         seen.setdefault(con.id, i)
-        for key in ("threat", "counters"):
-            for cls in getattr(con, key):
-                if cls not in classes:
-                    out.append(Finding((*here, key, cls), f"unknown class {cls!r}" + _suggest(cls, classes)))
-        for s in con.sources:
-            if s not in cat.sources:
-                out.append(Finding((*here, "sources"), f"unknown source {s!r}" + _suggest(s, cat.sources)))
-        if con.law == "layered_defence":
-            if not con.layers:
-                out.append(Finding((*here, "layers"), "layered_defence needs `layers` (blue classes, outer to inner)"))
-            if con.counters:
-                out.append(Finding((*here, "counters"), "layered_defence uses `layers`, not `counters`"))
-            if con.acceptable_leakage is None:
-                out.append(Finding(here, "layered_defence needs `acceptable_leakage` (0-1, e.g. 0.1)"))
-            if con.campaign_days is None:
-                out.append(Finding(here, "layered_defence needs `campaign_days` (e.g. 30)"))
-            if len(set(con.layers)) != len(con.layers):
-                out.append(Finding((*here, "layers"), "a layer class is listed twice"))
-            for j, cls in enumerate(con.layers):
-                if cls not in classes:
-                    out.append(Finding((*here, "layers", j), f"unknown class {cls!r}" + _suggest(cls, classes)))
-                    continue
-                k = classes[cls]
-                missing = [f for f in ("pk", "shots_per_day") if getattr(k, f) is None]
-                if missing:
-                    out.append(
-                        Finding(
-                            (*here, "layers", j),
-                            f"layer class {cls!r} needs {' and '.join(missing)} in classes.{cls}",
-                        )
-                    )
-        else:
-            if not con.counters:
-                out.append(Finding((*here, "counters"), f"{con.law} law needs `counters` (blue classes)"))
-            for f in ("layers", "acceptable_leakage", "campaign_days"):
-                if getattr(con, f):
-                    out.append(Finding((*here, f), f"`{f}` belongs to layered_defence contests only"))
-        if con.law == "power" and con.exponent is None:
-            out.append(Finding(here, "power law needs `exponent` (e.g. 1.5)"))
-        if con.law != "power" and con.exponent is not None:
-            out.append(Finding((*here, "exponent"), "`exponent` belongs to power-law contests only"))
+        out.extend(check_contest(i, con, cat.classes, cat.sources))
     for i, corr in enumerate(cat.correlations):
         from qdb.targets import parse_target
 
@@ -116,6 +92,83 @@ def check_catalog(cat: Catalog) -> list[Finding]:
                 parse_target(t)
             except ValueError as exc:
                 out.append(Finding(("correlations", i, "between", j), str(exc)))
+    return out
+
+
+def check_contest(
+    i: int,
+    con: Contest,
+    classes: Mapping[str, CapabilityClass | None],
+    sources: Collection[str],
+) -> list[Finding]:
+    """Checks of contest ``i`` against the catalog's classes and sources.
+
+    ``classes`` maps every class id to its model, or to None for a class that
+    is present but invalid (its own problems are reported elsewhere).
+    """
+    out: list[Finding] = []
+    here: Loc = ("contests", i)
+    for key in ("threat", "counters"):
+        for cls in getattr(con, key):
+            if cls not in classes:
+                out.append(
+                    Finding((*here, key, cls), f"unknown class {cls!r}" + suggest(cls, classes))
+                )
+    for s in con.sources:
+        if s not in sources:
+            out.append(Finding((*here, "sources"), f"unknown source {s!r}" + suggest(s, sources)))
+    if con.law == "layered_defence":
+        if not con.layers:
+            out.append(
+                Finding(
+                    (*here, "layers"),
+                    "layered_defence needs `layers` (blue classes, outer to inner)",
+                )
+            )
+        if con.counters:
+            out.append(
+                Finding((*here, "counters"), "layered_defence uses `layers`, not `counters`")
+            )
+        if con.acceptable_leakage is None:
+            out.append(Finding(here, "layered_defence needs `acceptable_leakage` (0-1, e.g. 0.1)"))
+        if con.campaign_days is None:
+            out.append(Finding(here, "layered_defence needs `campaign_days` (e.g. 30)"))
+        if len(set(con.layers)) != len(con.layers):
+            out.append(Finding((*here, "layers"), "a layer class is listed twice"))
+        for j, cls in enumerate(con.layers):
+            if cls not in classes:
+                out.append(
+                    Finding((*here, "layers", j), f"unknown class {cls!r}" + suggest(cls, classes))
+                )
+                continue
+            k = classes[cls]
+            if k is None:  # present but invalid: its own problems are reported
+                continue
+            missing = [f for f in ("pk", "shots_per_day") if getattr(k, f) is None]
+            if missing:
+                what = {
+                    "pk": "pk (single-shot kill probability, 0-1)",
+                    "shots_per_day": "shots_per_day (per unit)",
+                }
+                out.append(
+                    Finding(
+                        (*here, "layers", j),
+                        f"layer class {cls!r} needs "
+                        f"{' and '.join(what[m] for m in missing)} in classes.{cls}",
+                    )
+                )
+    else:
+        if not con.counters:
+            out.append(
+                Finding((*here, "counters"), f"{con.law} law needs `counters` (blue classes)")
+            )
+        for f in ("layers", "acceptable_leakage", "campaign_days"):
+            if getattr(con, f):
+                out.append(Finding((*here, f), f"`{f}` belongs to layered_defence contests only"))
+    if con.law == "power" and con.exponent is None:
+        out.append(Finding(here, "power law needs `exponent` (e.g. 1.5)"))
+    if con.law != "power" and con.exponent is not None:
+        out.append(Finding((*here, "exponent"), "`exponent` belongs to power-law contests only"))
     return out
 
 
@@ -128,27 +181,55 @@ def check_inventory(inv: Inventory, cat: Catalog) -> list[Finding]:
     for i, s in enumerate(inv.systems):
         here: Loc = ("systems", i)
         if s.id in RESERVED_SYSTEM_IDS:
-            out.append(Finding((*here, "id"), f"{s.id!r} is reserved (it names the {s.id} block in edits)"))
+            out.append(
+                Finding((*here, "id"), f"{s.id!r} is reserved (it names the {s.id} block in edits)")
+            )
         if s.id in seen:
-            out.append(Finding((*here, "id"), f"duplicate system id {s.id!r} (first at systems[{seen[s.id]}])"))
+            out.append(
+                Finding(
+                    (*here, "id"), f"duplicate system id {s.id!r} (first at systems[{seen[s.id]}])"
+                )
+            )
         seen.setdefault(s.id, i)
         if s.class_ not in cat.classes:
-            out.append(Finding((*here, "class"), f"unknown class {s.class_!r}" + _suggest(s.class_, cat.classes)))
+            out.append(
+                Finding(
+                    (*here, "class"),
+                    f"unknown class {s.class_!r}" + suggest(s.class_, cat.classes),
+                )
+            )
         else:
             k = cat.classes[s.class_]
             branches_used.setdefault(k.branch, i)
             domains_used.setdefault(k.domain, i)
         if s.source not in inv.sources:
-            out.append(Finding((*here, "source"), f"unknown source {s.source!r}" + _suggest(s.source, inv.sources)))
+            out.append(
+                Finding(
+                    (*here, "source"),
+                    f"unknown source {s.source!r}" + suggest(s.source, inv.sources),
+                )
+            )
     for key in ("training", "enablers"):
         for name, m in getattr(inv, key).items():
             if m.source is not None and m.source not in inv.sources:
-                out.append(Finding((key, name, "source"), f"unknown source {m.source!r}" + _suggest(m.source, inv.sources)))
+                out.append(
+                    Finding(
+                        (key, name, "source"),
+                        f"unknown source {m.source!r}" + suggest(m.source, inv.sources),
+                    )
+                )
     for cls, d in inv.dynamics.items():
         if cls not in cat.classes:
-            out.append(Finding(("dynamics", cls), f"unknown class {cls!r}" + _suggest(cls, cat.classes)))
+            out.append(
+                Finding(("dynamics", cls), f"unknown class {cls!r}" + suggest(cls, cat.classes))
+            )
         if d.source not in inv.sources:
-            out.append(Finding(("dynamics", cls, "source"), f"unknown source {d.source!r}" + _suggest(d.source, inv.sources)))
+            out.append(
+                Finding(
+                    ("dynamics", cls, "source"),
+                    f"unknown source {d.source!r}" + suggest(d.source, inv.sources),
+                )
+            )
     for branch in sorted(set(branches_used) - set(inv.training)):
         out.append(
             Finding(
@@ -177,18 +258,38 @@ def check_commitment(com: Commitment, cat: Catalog) -> list[Finding]:
     if first > last:
         out.append(Finding(("years",), f"first ({first}) is after last ({last})"))
     if com.signed.year > last:
-        out.append(Finding(("signed",), f"signed {com.signed.isoformat()} after the last year {last}"))
+        out.append(
+            Finding(("signed",), f"signed {com.signed.isoformat()} after the last year {last}")
+        )
     for y in com.funding_musd:
-        if not first <= y <= last:
-            out.append(Finding(("funding_musd", y), f"year {y} is outside the instrument ({first}-{last})"))
+        if first <= last and not first <= y <= last:
+            out.append(
+                Finding(
+                    ("funding_musd", y),
+                    f"year {y} is outside the instrument's years ({first}-{last})",
+                )
+            )
     for i, d in enumerate(com.deliveries):
         if d.class_ not in cat.classes:
-            out.append(Finding(("deliveries", i, "class"), f"unknown class {d.class_!r}" + _suggest(d.class_, cat.classes)))
-        if d.year < com.signed.year - 3 or d.year > last:
+            out.append(
+                Finding(
+                    ("deliveries", i, "class"),
+                    f"unknown class {d.class_!r}" + suggest(d.class_, cat.classes),
+                )
+            )
+        if first <= last and d.year > last:
             out.append(
                 Finding(
                     ("deliveries", i, "year"),
-                    f"year {d.year} is outside the instrument ({com.signed.year - 3}-{last})",
+                    f"year {d.year} is after the instrument's last year ({last})",
+                )
+            )
+        elif d.year < com.signed.year - 3:
+            out.append(
+                Finding(
+                    ("deliveries", i, "year"),
+                    f"year {d.year} is more than 3 years before signing "
+                    f"({com.signed.isoformat()}); the earliest is {com.signed.year - 3}",
                 )
             )
     return out
@@ -208,7 +309,13 @@ def check_dataset(ds: Dataset) -> list[tuple[str, Finding]]:
         key = (inv.side, inv.as_of.isoformat())
         if key in seen:
             out.append(
-                (path, Finding(("as_of",), f"two {inv.side} snapshots share as_of {key[1]} (the other is {seen[key]})"))
+                (
+                    path,
+                    Finding(
+                        ("as_of",),
+                        f"two {inv.side} snapshots share as_of {key[1]} (the other is {seen[key]})",
+                    ),
+                )
             )
         seen.setdefault(key, path)
         for i, s in enumerate(inv.systems):
@@ -224,6 +331,17 @@ def check_dataset(ds: Dataset) -> list[tuple[str, Finding]]:
                     )
                 )
     cpaths = ds.commitment_paths or ("",) * len(ds.commitments)
+    sides = {inv.side for inv in ds.inventories}
     for com, path in zip(ds.commitments, cpaths, strict=True):
         out.extend((path, f) for f in check_commitment(com, ds.catalog))
+        if sides and com.recipient not in sides:
+            out.append(
+                (
+                    path,
+                    Finding(
+                        ("recipient",),
+                        f"no inventory has side {com.recipient!r}" + suggest(com.recipient, sides),
+                    ),
+                )
+            )
     return out

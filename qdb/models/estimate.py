@@ -25,6 +25,9 @@ __all__ = ["Estimate", "EstimateBounds", "est"]
 
 _RANGE_KEYS = ("low", "estimate", "high")
 
+MAX_MAGNITUDE = 1e12
+"""No figure in qdb's data is larger (keeps every computation finite)."""
+
 
 @dataclass(frozen=True, slots=True)
 class Estimate:
@@ -165,14 +168,26 @@ class EstimateBounds:
         if isinstance(x, bool) or not isinstance(x, int | float):
             raise PydanticCustomError(
                 "estimate_type",
-                "{where}must be a number, not {kind} {got}",
-                {"where": where, "kind": type(x).__name__, "got": repr(x)[:40]},
+                "{where}must be a number{or_range}, not {got}{hint}",
+                {
+                    "where": where,
+                    "or_range": "" if where else " or a range {low, estimate, high}",
+                    "got": _describe(x),
+                    "hint": _number_hint(x),
+                },
             )
         if isinstance(x, float) and not math.isfinite(x):
             raise PydanticCustomError(
                 "estimate_finite",
                 "{where}must be a finite number, not {got}",
                 {"where": where, "got": repr(x)},
+            )
+        if abs(x) > MAX_MAGNITUDE:
+            got = f"a {len(str(abs(x)))}-digit number" if isinstance(x, int) else f"{x:g}"
+            raise PydanticCustomError(
+                "estimate_magnitude",
+                "{where}is implausibly large ({got}); qdb figures stay below 1e12",
+                {"where": where, "got": got},
             )
         if not self.check(x):
             raise PydanticCustomError(
@@ -212,6 +227,32 @@ class EstimateBounds:
                 )
             return Estimate(lo, mid, hi, True)
         return Estimate.point(self._number(v, ""))
+
+
+def _describe(x: Any) -> str:
+    """A value as a user would name it in a message."""
+    if x is None:
+        return "empty (null)"
+    if isinstance(x, bool):
+        return f"{str(x).lower()} (true/false)"
+    if isinstance(x, str):
+        return f"text {x[:40]!r}"
+    if isinstance(x, list | tuple):
+        return "a list"
+    if isinstance(x, dict):
+        return "a mapping"
+    return f"{type(x).__name__} {repr(x)[:40]}"
+
+
+def _number_hint(x: Any) -> str:
+    """``; write 600 without quotes`` for quoted numbers, else nothing."""
+    if isinstance(x, str):
+        try:
+            float(x.replace("_", ""))
+        except ValueError:
+            return ""
+        return f"; write {x.strip()} without quotes"
+    return ""
 
 
 def est(
