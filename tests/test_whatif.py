@@ -298,7 +298,7 @@ def test_invalid_scenario_file_is_a_located_data_error() -> None:
     with pytest.raises(DataError) as exc:
         parse_scenario(text, "s.yaml")
     lines = str(exc.value).splitlines()
-    assert "s.yaml:2:13: descripton: unknown key 'descripton'; did you mean 'description'?" in lines
+    assert "s.yaml:2:1: descripton: unknown key 'descripton'; did you mean 'description'?" in lines
     assert any(ln.startswith("s.yaml:11:15: add[0].quantity: must be >= 0") for ln in lines)
 
 
