@@ -378,13 +378,16 @@ class Plan:
 
         return np.array([x.estimate for x in self.inputs], dtype=np.float64)
 
-    def evaluate(self, rows: FloatArray) -> FloatArray:
+    def evaluate(self, rows: FloatArray, contests: Sequence[int] | None = None) -> FloatArray:
         """Balances of every contest for samples given input-major.
 
         Parameters
         ----------
         rows : ndarray, shape (len(inputs), n)
             Row ``j`` holds the values of ``inputs[j]`` in ``n`` samples.
+        contests : sequence of int, optional
+            Evaluate only these contests (positions in ``contest_ids``); the
+            other rows of the result are NaN.
 
         Returns
         -------
@@ -438,7 +441,12 @@ class Plan:
 
         out = np.empty((len(self._contests), n), dtype=np.float64)
         with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            if contests is not None:
+                out.fill(np.nan)
+            wanted = set(range(len(self._contests)) if contests is None else contests)
             for con in self._contests:
+                if con.index not in wanted:
+                    continue
                 if isinstance(con, _Lanchester):
                     beta = self._lanchester(con, env, units)
                 else:
