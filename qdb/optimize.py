@@ -52,9 +52,8 @@ class of mixed-integer nonlinear programs", *Math. Programming* 36, 1986.
 
 from __future__ import annotations
 
-import itertools
 import math
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
@@ -337,6 +336,10 @@ class _Evaluator:
                     slots.append((j, -1, p))
             self.slots[cid] = slots
         self.cache: dict[tuple[str, tuple[float, ...]], Any] = {}
+        self.lin_cache: dict[
+            tuple[str, tuple[int, ...]], tuple[dict[int, float], float] | None
+        ] = {}
+        self.lin_points: dict[str, list[tuple[int, ...]]] = {}
         self.evaluations = 0
 
     def key(self, cid: str, x: Sequence[float]) -> tuple[float, ...]:
@@ -380,7 +383,7 @@ class _Evaluator:
     def reaches(self, cid: str, x: Sequence[float], target: float) -> bool:
         """β rounded to 12 significant digits ≥ target (None: uncontested, holds)."""
         b = self.balance(cid, x)
-        return b is None or float(f"{b:.12g}") >= target
+        return b is None or b >= target or float(f"{b:.12g}") >= target
 
     def law(self, cid: str) -> str:
         con = self.contests[cid]
@@ -423,6 +426,20 @@ class _Evaluator:
             out[j] = (f(cid, y) - f0) / h
         return out
 
+    def linearise(self, cid: str, x: Sequence[int]) -> tuple[dict[int, float], float] | None:
+        """Tangent of the cut function at ``x``: ``f(y) ≈ g·y + c0``; None where f = -inf."""
+        key = (cid, tuple(x))
+        if key in self.lin_cache:
+            return self.lin_cache[key]
+        f0 = self.cut_value(cid, x)
+        out: tuple[dict[int, float], float] | None = None
+        if math.isfinite(f0):
+            g = self.gradient(self.cut_value, cid, x)
+            out = (g, f0 - sum(g[j] * x[j] for j in g))
+        self.lin_cache[key] = out
+        self.lin_points.setdefault(cid, []).append(tuple(x))
+        return out
+
     def convex(self, cid: str) -> bool:
         """True when the cut function is provably concave (see the module docstring)."""
         con = self.contests[cid]
@@ -454,7 +471,19 @@ class _Master:
     lo: list[float] = field(default_factory=list)
     exact: bool = True
 
-    def add(self, coef: Mapping[int, float], rhs: float, t_coef: float = 0.0) -> None:
+    def add(
+        self,
+        coef: Mapping[int, float],
+        rhs: float,
+        t_coef: float = 0.0,
+        at: Sequence[int] | None = None,
+    ) -> None:
+        """Add ``coef·x + t_coef·t >= rhs``, scaled; ``at``: a point it must cut off clearly.
+
+        HiGHS accepts rows violated by up to ~1e-7, so a package that misses its
+        target by a hair would come back again and again; the row is scaled up
+        (at most 1e4 times) so that it is violated at ``at`` by at least 1e-5.
+        """
         row = [0.0] * (self.n + 1)
         for j, a in coef.items():
             row[j] = a
@@ -462,6 +491,10 @@ class _Master:
         scale = max(abs(v) for v in row)
         if scale <= 0 or not math.isfinite(scale) or not math.isfinite(rhs):
             return
+        if at is not None:
+            viol = (rhs - sum(row[j] * at[j] for j in range(self.n))) / scale
+            if 0 < viol < 1e-5:
+                scale /= min(1e4, 1e-5 / viol)
         self.rows.append([v / scale for v in row])
         self.lo.append(rhs / scale)
 
@@ -694,19 +727,19 @@ def _min_cost(
     convex = all(ev.convex(cid) for cid in targets)
     master = _Master(n)
 
-    def cut_at(cid: str, x: Sequence[int]) -> None:
-        f0 = ev.cut_value(cid, x)
-        if not math.isfinite(f0):
+    def cut_at(cid: str, x: Sequence[int], sharp: bool = False) -> None:
+        lin = ev.linearise(cid, x)
+        if lin is None:
             # no blue units at all: any package that holds adds at least one
             master.add({j: 1.0 for j, _, _ in ev.slots[cid]}, 1.0)
             return
-        g = ev.gradient(ev.cut_value, cid, x)
-        rhs = ev.cut_target(cid, targets[cid]) - f0 + sum(g[j] * x[j] for j in g)
-        master.add(g, rhs)
+        g, c0 = lin
+        master.add(g, ev.cut_target(cid, targets[cid]) - c0, at=x if sharp else None)
 
     for cid in targets:
-        cut_at(cid, [0] * n)
-        cut_at(cid, list(upper))
+        # every tangent taken so far is valid whatever the target: reuse them
+        for pt in [(0,) * n, tuple(upper), *ev.lin_points.get(cid, ())]:
+            cut_at(cid, pt)
     seen: set[tuple[int, ...]] = set()
     x: list[int] | None = None
     for it in range(1, MAX_ITER + 1):
@@ -731,7 +764,7 @@ def _min_cost(
                 return x, True, it
             return _descend(x, cost, lambda y: _holds(ev, targets, y)), False, it
         for cid in short:
-            cut_at(cid, x)
+            cut_at(cid, x, sharp=True)
     rep = _repair(x or [0] * n, ev, targets, cost, upper, budget)
     if rep is None:
         return None, False, MAX_ITER
@@ -752,76 +785,39 @@ def _max_min(
     cands: Sequence[Candidate],
     free: Mapping[str, float],
     floors: Mapping[str, float],
+    start: list[int],
     upper: Sequence[int],
     budget: float,
 ) -> tuple[list[int], float, bool, int]:
-    """Outer approximation: maximise the worst log balance of the ``free`` contests.
+    """Maximise the worst balance of the ``free`` contests (each capped at its target).
 
-    ``free`` maps contests to the balance above which they stop counting (their
-    target); ``floors`` maps contests already fixed to the balance they must
-    keep. Returns (package, worst capped log balance, proven, iterations).
+    Bisection on the level ``v``: the cheapest package lifting every free
+    contest to ``v`` and keeping every ``floors`` contest at its floor
+    (:func:`_min_cost`) fits the budget or not — a monotone test, exact when
+    the min-cost problems are. ``start`` must keep the floors. Returns
+    (package, worst capped balance, proven, iterations).
     """
-    n = len(cands)
-    cost = [c.unit_cost_musd for c in cands]
-    master = _Master(n)
-    cap = min(math.log(t) for t in free.values())
-    lowest = math.log(BETA_FLOOR)
+    cap = min(free.values())
 
-    def t_cut(cid: str, x: Sequence[int]) -> None:
-        f0 = ev.log_balance(cid, x)
-        if not math.isfinite(f0):
-            return
-        g = ev.gradient(ev.log_balance, cid, x)
-        # t <= f0 + g (y - x)   <=>   g·y - t >= g·x - f0
-        master.add(g, sum(g[j] * x[j] for j in g) - f0, t_coef=-1.0)
+    def worst(x: Sequence[int]) -> float:
+        return min(min(ev.balance(cid, x) or math.inf, free[cid]) for cid in free)
 
-    def floor_cut(cid: str, x: Sequence[int]) -> None:
-        f0 = ev.cut_value(cid, x)
-        if not math.isfinite(f0):
-            master.add({j: 1.0 for j, _, _ in ev.slots[cid]}, 1.0)
-            return
-        g = ev.gradient(ev.cut_value, cid, x)
-        master.add(g, ev.cut_target(cid, floors[cid]) - f0 + sum(g[j] * x[j] for j in g))
-
-    for x0 in ([0] * n, list(upper)):
-        for cid in free:
-            t_cut(cid, x0)
-        for cid in floors:
-            floor_cut(cid, x0)
-
-    def value(x: Sequence[int]) -> float:
-        if not _holds(ev, floors, x):
-            return -math.inf
-        return _worst(ev, free, x)
-
-    best = [0] * n
-    best_val = value(best)
-    proven = False
-    it = 0
-    seen: set[tuple[int, ...]] = set()
-    for it in range(1, MAX_ITER + 1):  # noqa: B007
-        sol = master.solve(cost, upper, budget, maximise_t=True, t_bounds=(lowest, cap))
-        if sol is None:
+    best, lo = list(start), worst(start)
+    hi = cap
+    proven, iterations = True, 0
+    level = cap
+    for _ in range(80):
+        if lo >= hi * (1 - 1e-7):
             break
-        x, t_ub = sol
-        val = value(x)
-        if val > best_val + 1e-12:
-            best, best_val = x, val
-        if t_ub - best_val <= 1e-9:
-            proven = master.exact and all(
-                ev.law(cid) != "layered_defence" for cid in [*free, *floors]
-            )
-            break
-        if tuple(x) in seen:
-            break
-        seen.add(tuple(x))
-        for cid in free:
-            if ev.log_balance(cid, x) < t_ub - 1e-12:
-                t_cut(cid, x)
-        for cid in floors:
-            if not ev.reaches(cid, x, floors[cid]):
-                floor_cut(cid, x)
-    return best, best_val, proven, it
+        targets = {**dict.fromkeys(free, level), **floors}
+        x, ok, it = _min_cost(ev, cands, targets, upper, budget)
+        proven, iterations = proven and ok, iterations + it
+        if x is None:
+            hi = level
+        else:
+            best, lo = x, max(worst(x), level)
+        level = math.sqrt(max(lo, BETA_FLOOR) * hi)
+    return best, lo, proven, iterations
 
 
 def _leximin(
@@ -834,35 +830,33 @@ def _leximin(
     """Maximise the worst critical balance; then, with what is left, the next worst; ...
 
     Sequential max-min (leximin): each round maximises the worst balance of the
-    contests not yet fixed, fixes the ones that bind at that value, and goes on
-    until every contest is fixed or reaches its target. Finally the cheapest
-    package keeping every contest at its fixed level is taken.
+    contests not yet fixed (:func:`_max_min`), fixes those that bind at that
+    level, and goes on until every contest is fixed. Finally the cheapest
+    package keeping every contest at its level is taken. The first round —
+    the worst critical balance the contract promises — is exact when the
+    min-cost problems are; later rounds fix binding contests heuristically.
     """
     cost = [c.unit_cost_musd for c in cands]
     free = dict(targets)
     floors: dict[str, float] = {}
     x = [0] * len(cands)
-    proven = True
+    proven: bool | None = None
     iterations = 0
     while free:
-        x, val, ok, it = _max_min(ev, cands, free, floors, upper, budget)
+        x, val, ok, it = _max_min(ev, cands, free, floors, x, upper, budget)
         iterations += it
-        if not math.isfinite(val):
-            proven = False
-            break
-        if len(floors) == 0:
-            proven = ok  # the worst balance is what the contract promises
+        if proven is None:
+            proven = ok
         binding = [
-            cid for cid in free if min(ev.log_balance(cid, x), math.log(free[cid])) <= val + 1e-9
+            cid
+            for cid in free
+            if min(ev.balance(cid, x) or math.inf, free[cid]) <= val * (1 + 1e-9)
         ]
         if not binding:
             break
         for cid in binding:
-            floors[cid] = min(free.pop(cid), math.exp(val) * (1 - 1e-12))
-        if val >= math.log(min(targets.values())) - 1e-12:
-            for cid in list(free):
-                floors[cid] = free.pop(cid)
-    if floors and _holds(ev, floors, x):
+            floors[cid] = min(free.pop(cid), val * (1 - 1e-12))
+    if floors:
         cheaper, _, it = _min_cost(ev, cands, floors, upper, budget)
         iterations += it
         if (
@@ -872,7 +866,7 @@ def _leximin(
         ):
             x = cheaper
         x = _descend(x, cost, lambda y: _holds(ev, floors, y))
-    return x, proven, iterations
+    return x, bool(proven), iterations
 
 
 def _exhaustive(
@@ -886,18 +880,27 @@ def _exhaustive(
     """Enumerate every package: the cheapest that holds, else the best worst balance."""
     n = len(cands)
     cost = [c.unit_cost_musd for c in cands]
-    size = math.prod(u + 1 for u in upper)
-    if size > max_points:
-        raise OptimizeError(
-            f"exhaustive search would try {size} packages (more than {max_points}); use the MILP method"
-        )
     tol = 1e-9 * max(1.0, budget)
+
+    def within(j: int, left: float) -> Iterator[tuple[int, ...]]:
+        if j == n:
+            yield ()
+            return
+        for k in range(upper[j] + 1):
+            spent = k * cost[j]
+            if spent > left + tol:
+                break
+            for rest in within(j + 1, left - spent):
+                yield (k, *rest)
+
     best_feasible: tuple[float, list[int]] | None = None
     best_worst: tuple[float, float, list[int]] | None = None
-    for x in itertools.product(*(range(u + 1) for u in upper)):
+    for tried, x in enumerate(within(0, budget), start=1):
+        if tried > max_points:
+            raise OptimizeError(
+                f"exhaustive search would try more than {max_points} packages; use the MILP method"
+            )
         c = _cost(x, cost)
-        if c > budget + tol:
-            continue
         if _holds(ev, targets, x):
             if best_feasible is None or c < best_feasible[0] - 1e-12:
                 best_feasible = (c, list(x))

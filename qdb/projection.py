@@ -238,7 +238,12 @@ def apply_deliveries(
             src = commitment_source_id(ci)
             sources.setdefault(src, com.source)
             cls = catalog.classes.get(d.class_)
-            name = d.name or ((cls.name if cls is not None else None) or d.class_)
+            named = (
+                x.name for c in commitments for x in c.deliveries if x.system == d.system and x.name
+            )
+            name = (
+                d.name or next(named, None) or (cls.name if cls is not None else None) or d.class_
+            )
             systems.append(
                 System.model_validate(
                     {

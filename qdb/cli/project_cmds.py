@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from enum import Enum
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -262,6 +265,26 @@ def _obligations_table(o: Obligations) -> None:
         console.print("No slipped deliveries.")
 
 
+@contextmanager
+def _solver_quiet() -> Iterator[None]:
+    """Silence what the MILP solver's C++ core prints straight to file descriptor 1."""
+    sys.stdout.flush()
+    try:
+        fd = sys.stdout.fileno()
+    except (AttributeError, ValueError, OSError):  # not a real file (tests)
+        yield
+        return
+    saved = os.dup(fd)
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, fd)
+        yield
+    finally:
+        os.dup2(saved, fd)
+        os.close(saved)
+        os.close(devnull)
+
+
 def _parse_limits(items: list[str] | None) -> dict[str, int | None]:
     out: dict[str, int | None] = {}
     for item in items or []:
@@ -316,7 +339,8 @@ def optimize(
 
     m, res = matchup(data, blue, red, as_of, sets, scenario)
     print_warnings(res)
-    r = run(m, budget, by, _parse_limits(limit), method=method.value)
+    with _solver_quiet():
+        r = run(m, budget, by, _parse_limits(limit), method=method.value)
     if fmt is Fmt.json:
         emit(dumps_json(r.to_json()), output)
     elif fmt is Fmt.markdown or output is not None:

@@ -344,4 +344,16 @@ def check_dataset(ds: Dataset) -> list[tuple[str, Finding]]:
                     ),
                 )
             )
+        # a delivery to a system the recipient already holds must be of that system's class
+        held = {
+            s.id: s.class_
+            for inv in ds.inventories
+            if inv.side == com.recipient
+            for s in inv.systems
+        }
+        for i, d in enumerate(com.deliveries):
+            cls = held.get(d.system)
+            if cls is not None and cls != d.class_ and d.class_ in ds.catalog.classes:
+                msg = f"{com.recipient}'s {d.system!r} is class {cls!r}, not {d.class_!r}"
+                out.append((path, Finding(("deliveries", i, "class"), msg)))
     return out
