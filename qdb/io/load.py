@@ -456,7 +456,7 @@ def parse_inventory(
 ) -> Inventory:
     """Validate inventory YAML text; with ``catalog``, also its classes."""
     doc = parse_yaml(text, source)
-    inv = _validate(doc, Inventory)
+    inv = _validate(doc, Inventory, catalog)
     if catalog is not None:
         errs = [p for p in _located(doc, check_inventory(inv, catalog)) if p.severity == "error"]
         if errs:
@@ -469,7 +469,7 @@ def parse_commitment(
 ) -> Commitment:
     """Validate commitment YAML text; with ``catalog``, also its classes."""
     doc = parse_yaml(text, source)
-    com = _validate(doc, Commitment)
+    com = _validate(doc, Commitment, catalog)
     if catalog is not None:
         errs = [p for p in _located(doc, check_commitment(com, catalog)) if p.severity == "error"]
         if errs:
