@@ -48,8 +48,13 @@ _YEAR_KEY = {"pattern": "^(199[0-9]|20[0-9][0-9]|2100)$", "description": "A year
 
 
 def _tidy(node: Any) -> Any:
-    """Write Estimate defaults as the data files do (a number or {low, estimate,
-    high}) and constrain year keys (``funding_musd``), in place; returns ``node``."""
+    """Make the generated schema say what the loader checks, in place.
+
+    Estimate defaults are written as in the data files (a number or {low,
+    estimate, high}); identifier keys go into ``propertyNames`` so that other
+    keys are refused; year keys (``funding_musd``) are constrained. Returns
+    ``node``.
+    """
     if isinstance(node, dict):
         default = node.get("default")
         if isinstance(default, dict) and set(default) == {"low", "estimate", "high", "ranged"}:
@@ -57,6 +62,13 @@ def _tidy(node: Any) -> Any:
                 node["default"] = {k: default[k] for k in ("low", "estimate", "high")}
             else:
                 node["default"] = default["estimate"]
+        pattern_props = node.get("patternProperties")
+        if isinstance(pattern_props, dict) and len(pattern_props) == 1:
+            # keys must match the pattern (pydantic would let other keys through)
+            ((pattern, value_schema),) = pattern_props.items()
+            del node["patternProperties"]
+            node.setdefault("propertyNames", {})["pattern"] = pattern
+            node.setdefault("additionalProperties", value_schema)
         props = node.get("properties")
         if isinstance(props, dict) and isinstance(props.get("funding_musd"), dict):
             props["funding_musd"].setdefault("propertyNames", dict(_YEAR_KEY))

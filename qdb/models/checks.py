@@ -42,6 +42,8 @@ def suggest(name: str, known: Iterable[str]) -> str:
     import difflib
 
     known = sorted(known)
+    if not known:
+        return "; none are defined"
     close = difflib.get_close_matches(name, known, n=1, cutoff=0.6)
     if close:
         return f"; did you mean {close[0]!r}?"
