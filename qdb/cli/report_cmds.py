@@ -29,9 +29,6 @@ if TYPE_CHECKING:
     from qdb.results import Assessment
 
 
-DEFAULT_BUDGET_MUSD = 1_000_000.0  # generous: the report asks what closing the gaps costs
-
-
 class ReportFmt(str, Enum):
     pdf = "pdf"
     html = "html"
@@ -73,7 +70,7 @@ def _assessment(
         raise
 
 
-def _optional_extras(m: Matchup, a: Assessment, budget: float) -> dict[str, Any]:
+def _optional_extras(m: Matchup, a: Assessment, budget: float | None) -> dict[str, Any]:
     """Projection, obligations, sensitivity and optimiser results, where those modules exist.
 
     Each is optional: a module that is not importable is skipped silently; one
@@ -106,7 +103,7 @@ def _optional_extras(m: Matchup, a: Assessment, budget: float) -> dict[str, Any]
             lambda mod: mod.obligations(m.commitments, m.catalog, year),
         )
         attempt("projection", "qdb.projection", lambda mod: mod.project(m))
-    if not a.certified:
+    if budget is not None and not a.certified:
         attempt("optimization", "qdb.optimize", lambda mod: mod.optimize(m, budget))
     return extras
 
@@ -127,11 +124,12 @@ def report(
         None, "--samples", help="Monte Carlo draws for the uncertainty section.", show_default=False
     ),
     seed: int = typer.Option(0, "--seed", help="Monte Carlo seed."),
-    budget: float = typer.Option(
-        DEFAULT_BUDGET_MUSD,
+    budget: float | None = typer.Option(
+        None,
         "--budget",
-        help="Budget cap (M USD) for the cost of closing the gaps.",
+        help="Add what closing the gaps would cost: the cheapest package within this budget (M USD).",
         min=0,
+        show_default=False,
     ),
     date: str | None = typer.Option(
         None,

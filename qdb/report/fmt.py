@@ -31,7 +31,7 @@ def fmt_sig(x: float | None, sig: int = 3) -> str:
     --------
     >>> fmt_sig(3.46200607903)
     '3.46'
-    >>> fmt_sig(1234.5)
+    >>> fmt_sig(1234.6)
     '1,235'
     >>> fmt_sig(0.000123)
     '0.000123'
