@@ -804,7 +804,7 @@ class _Quantiles:
     def add(self, x: FloatArray) -> None:
         self.n += x.size
         if self.brackets is None:
-            self.parts.append(x.copy())
+            self.parts.append(x)  # callers pass a fresh array (boolean indexing copies)
             if self.n > self.cap:
                 self._switch()
         else:
@@ -849,11 +849,11 @@ class _Quantiles:
         out: list[float | None] = []
         if self.brackets is None:
             data = np.concatenate(self.parts)
-            for pct in self.pcts:
-                k, t = _rank(self.n, pct)
-                k1 = min(k + 1, self.n - 1)
-                part = np.partition(data, [k, k1]) if k1 != k else np.partition(data, k)
-                out.append(_lerp(float(part[k]), float(part[k1]), t))
+            ranks = [_rank(self.n, pct) for pct in self.pcts]
+            kth = sorted({j for k, _ in ranks for j in (k, min(k + 1, self.n - 1))})
+            data.partition(kth)  # one pass places every order statistic needed
+            for k, t in ranks:
+                out.append(_lerp(float(data[k]), float(data[min(k + 1, self.n - 1)]), t))
             return out
         for i, pct in enumerate(self.pcts):
             lo, hi = self.brackets[i]
