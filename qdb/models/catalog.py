@@ -18,7 +18,7 @@ from qdb.models.base import (
 )
 from qdb.models.estimate import Estimate, est
 
-__all__ = ["LAWS", "Catalog", "CapabilityClass", "Contest", "Correlation", "Thresholds"]
+__all__ = ["LAWS", "CapabilityClass", "Catalog", "Contest", "Correlation", "Thresholds"]
 
 Law = Literal["square", "linear", "power", "layered_defence"]
 LAWS: tuple[str, ...] = ("square", "linear", "power", "layered_defence")
