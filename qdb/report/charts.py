@@ -390,7 +390,7 @@ def commitments_chart(ctx: Mapping[str, Any]) -> str:
             bx.barh(
                 0, b["share"], left=left, color=COLORS.get(b["bloc"], COLORS["other"]), height=0.6
             )
-            if b["share"] >= 0.08:
+            if b["share"] >= 0.25:
                 bx.text(
                     left + b["share"] / 2,
                     0,
@@ -406,7 +406,9 @@ def commitments_chart(ctx: Mapping[str, Any]) -> str:
         bx.set_xticks([0, 0.25, 0.5, 0.75, 1.0])
         bx.set_xticklabels(["0%", "25%", "50%", "75%", "100%"])
         bx.spines["left"].set_visible(False)
-        bx.set_title("Burden share")
+        bx.set_title(
+            "Burden share: " + ", ".join(f"{b['label']} {b['share_text']}" for b in burden)
+        )
     return _svg(fig)
 
 
@@ -428,7 +430,6 @@ def tornado_chart(contest: Mapping[str, Any], th: Mapping[str, float]) -> str:
     ax.set_yticks(ys)
     ax.set_yticklabels([_wrap(b["input"], 40) for b in bars], fontsize=7.5)
     ax.set_xlabel("Balance β with the input at its low (light) and high (dark) bound")
-    ax.set_title(_wrap(contest["title"], 90))
     ax.tick_params(axis="y", length=0)
     return _svg(fig)
 
@@ -439,7 +440,8 @@ def projection_chart(ctx: Mapping[str, Any]) -> str:
 
     th = ctx["thresholds"]
     proj = ctx["projection"]
-    fig = Figure(figsize=(WIDTH, 3.0))
+    n = len(proj["rows"])
+    fig = Figure(figsize=(WIDTH, 2.8 + 0.17 * ((n + 1) // 2)))
     ax = fig.add_subplot()
     years = proj["years"]
     vals = [v for r in proj["rows"] for v in r["balances"] if v is not None and v > 0]
@@ -465,7 +467,7 @@ def projection_chart(ctx: Mapping[str, Any]) -> str:
     ax.set_xticklabels([str(y) for y in years])
     _log_ticks(ax, lo, hi, axis="y")
     ax.set_ylabel("Balance β (log)")
-    ax.legend(fontsize=6.5, frameon=False, loc="center left", bbox_to_anchor=(1.0, 0.5))
+    ax.legend(fontsize=6.5, frameon=False, loc="upper center", bbox_to_anchor=(0.5, -0.1), ncol=2)
     return _svg(fig)
 
 

@@ -461,6 +461,15 @@ def _burden(data: Mapping[str, Any]) -> dict[str, float]:
     return {}
 
 
+def _system_name(m: Matchup, item: Mapping[str, Any]) -> str:
+    """Display name of a delivery's system: the blue inventory's name, else the id or class."""
+    sid = str(item.get("system", ""))
+    s = m.blue.system(sid) if sid else None
+    if s is not None:
+        return s.name
+    return sid or str(item.get("class", ""))
+
+
 def _commitments(m: Matchup, obligations: Mapping[str, Any] | None) -> dict[str, Any] | None:
     data: Mapping[str, Any] | None = obligations
     if not (isinstance(data, Mapping) and isinstance(data.get("partners"), list)):
@@ -497,7 +506,7 @@ def _commitments(m: Matchup, obligations: Mapping[str, Any] | None) -> dict[str,
             slipped_rows.append(
                 {
                     "partner": str(sl.get("partner", "")),
-                    "what": f"{fmt_num(_num(sl, 'quantity'))} × {sl.get('system', sl.get('class', ''))}",
+                    "what": f"{fmt_num(_num(sl, 'quantity'))} × {_system_name(m, sl)}",
                     "year": str(sl.get("year", "")),
                     "late_text": _plural(int(_num(sl, "years_late") or 0), "year"),
                     "value_text": fmt_money(_num(sl, "value_musd")),
