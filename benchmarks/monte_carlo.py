@@ -41,7 +41,8 @@ t = time.perf_counter()
 res = monte_carlo(m, n, seed=0)
 dt = time.perf_counter() - t
 peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-print(json.dumps({"before_kb": before, "peak_kb": peak, "seconds": dt, "p_certified": res.p_certified}))
+hwm = next(int(l.split()[1]) for l in open("/proc/self/status") if l.startswith("VmHWM"))
+print(json.dumps({"before_kb": before, "peak_kb": peak, "hwm_kb": hwm, "seconds": dt}))
 """
 
 
@@ -82,6 +83,16 @@ def main() -> None:
         f"{n_inputs} ranged inputs; {os.cpu_count()} CPUs"
     )
 
+    # first, while this process is small: Linux carries a parent's peak RSS into
+    # a child's ru_maxrss across fork and exec, so measure before the big runs here
+    proc = subprocess.run(
+        [sys.executable, "-c", CHILD, args.data, str(args.big)],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    mem = json.loads(proc.stdout)
+
     monte_carlo(m, 10_000, seed=0)  # warm imports
     t = time.perf_counter()
     monte_carlo(m, args.samples, seed=0)
@@ -106,13 +117,6 @@ def main() -> None:
     rate_loop = loop_rate(m, args.loop)
     speedup = vec_rate / rate_loop
 
-    proc = subprocess.run(
-        [sys.executable, "-c", CHILD, args.data, str(args.big)],
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    mem = json.loads(proc.stdout)
     peak_mb = mem["peak_kb"] / 1024
     base_mb = mem["before_kb"] / 1024
 
@@ -143,7 +147,8 @@ def main() -> None:
         ),
         (
             f"peak memory, {args.big:,} samples (ru_maxrss)",
-            f"{peak_mb:,.0f} MB (process before sampling: {base_mb:,.0f} MB; run {mem['seconds']:.1f} s)",
+            f"{peak_mb:,.0f} MB (VmHWM {mem['hwm_kb'] / 1024:,.0f} MB; before sampling "
+            f"{base_mb:,.0f} MB; run {mem['seconds']:.1f} s)",
             f"target <= 600 MB: {mark(peak_mb <= 600)}" if args.big == 10_000_000 else "",
         ),
     ]
