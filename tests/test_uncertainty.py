@@ -528,3 +528,38 @@ def test_draws_are_triangular_kolmogorov_smirnov() -> None:
         d = stats.kstest(X[:, j], dist.cdf).statistic
         assert d < 1.95 / math.sqrt(n), x.target
         assert X[:, j].min() >= x.low and X[:, j].max() <= x.high
+
+
+def test_no_ranged_input_gives_the_point_answer() -> None:
+    m = make(
+        LINEAR,
+        "  - {id: g, name: G, class: gun, quantity: 100, source: t}\n"
+        "  - {id: j, name: J, class: jet, quantity: 50, source: t}\n",
+        "  - {id: g, name: G, class: gun, quantity: 105, source: t}\n"
+        "  - {id: j, name: J, class: jet, quantity: 80, source: t}\n",
+    )
+    assert uncertain_inputs(m) == []
+    res = monte_carlo(m, 3000)
+    a = assess(m, with_critical=False)
+    for r in a.contests:
+        u = res.contest_uncertainty(r.id)
+        assert u["p_matched_or_offset"] == (1.0 if r.holds else 0.0)
+        assert (
+            u["balance_p05"]
+            == u["balance_p50"]
+            == u["balance_p95"]
+            == pytest.approx(r.balance, rel=1e-11)
+        )
+    assert res.p_certified == (1.0 if a.certified else 0.0) == 0.0
+
+
+def test_core_modules_import_no_heavy_library() -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, qdb.uncertainty, qdb.sensitivity, qdb.cli.uncertainty_cmds; "
+        "print(sorted(m for m in ('numpy', 'scipy', 'SALib', 'networkx') if m in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
