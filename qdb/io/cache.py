@@ -40,6 +40,12 @@ def dataset_key(root: Path) -> str | None:
 
     h = hashlib.sha256(f"qdb {__version__} cache {_FORMAT}\n".encode())
     try:
+        # the validation rules: a change to the loader or the models is a miss
+        pkg = Path(__file__).resolve().parent.parent
+        for rule in sorted(
+            [*pkg.glob("models/*.py"), pkg / "io" / "load.py", pkg / "io" / "yamlread.py"]
+        ):
+            h.update(rule.read_bytes())
         files = [root / "catalog.yaml"]
         for sub in ("force_inventories", "commitments"):
             folder = root / sub
@@ -54,7 +60,9 @@ def dataset_key(root: Path) -> str | None:
     except (OSError, ValueError):
         return None
     h.update(str(Path.cwd()).encode())  # messages carry paths relative to the working directory
-    h.update(str(root.resolve()).encode())  # the dataset records its files' paths (--write uses them)
+    h.update(
+        str(root.resolve()).encode()
+    )  # the dataset records its files' paths (--write uses them)
     return h.hexdigest()
 
 
