@@ -169,3 +169,20 @@ def test_output_file_is_written_atomically(
     assert code == 0 and stdout == ""
     assert json.loads(out.read_text())["blue"] == "ukraine"
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
+
+
+def test_atomic_write_new_file_gets_umask_permissions(tmp_path: Path) -> None:
+    import os
+
+    from qdb.io.atomic import atomic_write_bytes
+
+    old = os.umask(0o022)
+    try:
+        atomic_write_bytes(tmp_path / "new.txt", b"x")
+    finally:
+        os.umask(old)
+    assert (tmp_path / "new.txt").stat().st_mode & 0o777 == 0o644
+    (tmp_path / "kept.txt").write_bytes(b"a")
+    (tmp_path / "kept.txt").chmod(0o600)
+    atomic_write_bytes(tmp_path / "kept.txt", b"b")
+    assert (tmp_path / "kept.txt").stat().st_mode & 0o777 == 0o600
