@@ -5,9 +5,17 @@ Problem
 Choose integer numbers ``x_j ≥ 0`` of extra units of candidate blue systems to
 minimise the cost ``Σ c_j x_j`` such that every critical contest reaches
 ``matched`` (β ≥ thresholds.matched), within the budget ``Σ c_j x_j ≤ B`` and
-the supply limits ``x_j ≤ u_j``. If no such package exists, maximise the worst
-critical balance within the budget instead (then, among packages reaching that
-worst balance, take the cheapest) and say so (``feasible = False``).
+the supply limits ``x_j ≤ u_j``.
+
+* A critical contest that still falls short when every candidate is at its
+  supply limit (or at a hard cap of a million units) cannot be closed by any
+  budget — e.g. a layered defence where one shot per layer caps the kills. It
+  is reported in ``unreachable`` with its ``ceiling`` balance, and the rest of
+  the problem is solved without it (``feasible = False``).
+* If the budget cannot close every closable contest, the package maximises the
+  worst balance among them (then, with what is left, the next worst — a
+  leximin order — and finally the cheapest package keeping those levels), and
+  says so (``feasible = False``).
 
 Candidates
 ----------
@@ -29,18 +37,22 @@ Outer approximation (Kelley's cutting planes; Duran & Grossmann 1986) with a
 mixed-integer linear master problem solved by HiGHS through
 ``scipy.optimize.milp``. Each critical contest's constraint is linearised at
 the packages tried so far — the tangent of ``ln β`` (Lanchester laws) or of the
-leakage (layered defence, at the ``acceptable_leakage ** θ`` it must stay
-under) — the master gives the cheapest package satisfying every cut, and that
-package is re-evaluated exactly with the qdb contest models. The loop stops
-when the package holds exactly. The cuts are valid (never cut off a feasible
-package), hence the answer is the global optimum, when each constraint is
-convex in ``x``: always for the Lanchester laws (``ln β = ln S + (p−1) ln N``
-with ``S`` and ``N`` affine in ``x`` and ``p ≥ 1``), and for layered defence
-when the added units leave each layer's mean quality unchanged (leakage is then
-a composition of ``max`` of convex functions). Otherwise the package is still
-verified exactly, improved by a descent that drops units while it holds, and
-``optimal`` is False. Finally the package is applied as what-if edits and
+leakage (layered defence, which must stay under ``acceptable_leakage ** θ``) —
+the master gives the cheapest package satisfying every cut, and that package is
+re-evaluated exactly with the qdb contest models; the loop stops when it holds.
+The cuts are valid (never cut off a feasible package), hence the answer is the
+global optimum, when each constraint is convex in ``x``: always for the
+Lanchester laws (``ln β = ln S + (p−1) ln N`` with ``S`` and ``N`` affine in
+``x`` and ``p ≥ 1``), and for layered defence when the added units leave each
+layer's mean quality unchanged (leakage is then a composition of ``max`` of
+convex functions). Otherwise the package is still verified exactly, repaired
+greedily if the cuts stall, trimmed by a descent that drops units while it
+holds, and ``optimal`` is False. The max-min problem is solved by bisection on
+the level, each step a min-cost problem as above (monotone: a higher level
+never costs less). Finally the package is applied as what-if edits and
 assessed with :func:`qdb.assess.assess`; that assessment is what is reported.
+``tests/test_optimize.py`` checks the answers against brute-force enumeration
+through the full engine on random small cases.
 
 References
 ----------
@@ -560,6 +572,7 @@ class OptimizeResult:
     edits: tuple[str, ...]
     added_systems: tuple[dict[str, Any], ...]
     unreachable: tuple[str, ...] = ()
+    ceilings: tuple[tuple[str, float | None], ...] = ()
     message: str = ""
     iterations: int = 0
     evaluations: int = 0
@@ -589,7 +602,7 @@ class OptimizeResult:
             "budget_musd": round_sig(self.budget_musd),
             "by_year": self.by_year,
             "message": self.message,
-            "unreachable": list(self.unreachable),
+            "unreachable": [{"contest": cid, "ceiling": round_sig(b)} for cid, b in self.ceilings],
             "worst_critical": None
             if worst is None
             else {"contest": worst[0], "balance": round_sig(worst[1])},
@@ -617,7 +630,11 @@ def _upper_bounds(
         if c.limit is not None:
             cap = min(cap, c.limit)
         if c.unit_cost_musd > 0:
-            cap = min(cap, math.floor(budget / c.unit_cost_musd + 1e-9))
+            cap = (
+                min(cap, math.floor(budget / c.unit_cost_musd + 1e-9))
+                if math.isfinite(budget)
+                else cap
+            )
         need = 0
         for cid in c.contests:
             if cid not in targets:
@@ -695,20 +712,25 @@ def _repair(
             return sum(min(0.0, ev.log_balance(cid, y) - math.log(targets[cid])) for cid in targets)
 
         g0 = gap(x)
-        best, best_score = -1, 0.0
+        spent = _cost(x, cost)
+        best, best_step, best_score = -1, 0, 0.0
         for j in range(len(x)):
-            if x[j] >= upper[j] or _cost(x, cost) + cost[j] > budget + 1e-9 * max(1.0, budget):
-                continue
+            # steps grow with the holding (the final descent trims any excess)
+            step = min(max(1, x[j] // 8), upper[j] - x[j])
+            if step <= 0 or spent + step * cost[j] > budget + 1e-9 * max(1.0, budget):
+                step = 1
+                if x[j] >= upper[j] or spent + cost[j] > budget + 1e-9 * max(1.0, budget):
+                    continue
             if not any(cid in ev.cands[j].contests for cid in short):
                 continue
             y = list(x)
-            y[j] += 1
-            score = (gap(y) - g0) / max(cost[j], 1e-9)
+            y[j] += step
+            score = (gap(y) - g0) / max(step * cost[j], 1e-9)
             if best < 0 or score > best_score:
-                best, best_score = j, score
+                best, best_step, best_score = j, step, score
         if best < 0 or best_score <= 0:
             return None
-        x[best] += 1
+        x[best] += best_step
 
 
 def _min_cost(
@@ -717,9 +739,12 @@ def _min_cost(
     targets: Mapping[str, float],
     upper: Sequence[int],
     budget: float,
+    repair: bool = True,
 ) -> tuple[list[int] | None, bool, int]:
     """Outer approximation for the cheapest package reaching ``targets``.
 
+    When the cuts may be invalid (a non-convex contest) and the master finds
+    nothing or stalls, a greedy package is tried (``repair``) before giving up.
     Returns (package or None, proven optimal, iterations).
     """
     n = len(cands)
@@ -748,6 +773,8 @@ def _min_cost(
             if convex and master.exact:
                 return None, True, it
             # the cuts may be invalid here: try a greedy package before giving up
+            if not repair:
+                return None, False, it
             rep = _repair([0] * n, ev, targets, cost, upper, budget)
             return (
                 (None if rep is None else _descend(rep, cost, lambda y: _holds(ev, targets, y))),
@@ -765,6 +792,8 @@ def _min_cost(
             return _descend(x, cost, lambda y: _holds(ev, targets, y)), False, it
         for cid in short:
             cut_at(cid, x, sharp=True)
+    if not repair:
+        return None, False, MAX_ITER
     rep = _repair(x or [0] * n, ev, targets, cost, upper, budget)
     if rep is None:
         return None, False, MAX_ITER
@@ -810,7 +839,7 @@ def _max_min(
         if lo >= hi * (1 - 1e-7):
             break
         targets = {**dict.fromkeys(free, level), **floors}
-        x, ok, it = _min_cost(ev, cands, targets, upper, budget)
+        x, ok, it = _min_cost(ev, cands, targets, upper, budget, repair=False)
         proven, iterations = proven and ok, iterations + it
         if x is None:
             hi = level
@@ -988,14 +1017,22 @@ def optimize(
     short = [r.id for r in baseline.contests if r.critical and r.verdict == "shortfall"]
     cands = candidates(base, short, limits, years) if short else []
     reachable = [cid for cid in short if any(cid in c.contests for c in cands)]
-    unreachable = tuple(cid for cid in short if cid not in reachable)
-    targets = {cid: matched for cid in reachable}
-    x: list[int] = []
+    ceilings: dict[str, float | None] = {cid: None for cid in short if cid not in reachable}
+    x: list[int] = [0] * len(cands)
     feasible = optimal = True
     iterations = evaluations = 0
     how = METHOD_OA if method == "milp" else METHOD_EXHAUSTIVE
-    if targets:
-        ev = _Evaluator(base, reachable, cands)
+    ev = _Evaluator(base, reachable, cands) if reachable else None
+    if ev is not None:
+        # balances only rise with additions: what the most units the limits allow cannot
+        # close, no budget can (e.g. one shot per layer caps what a layered defence kills)
+        most = _upper_bounds(ev, cands, dict.fromkeys(reachable, matched), math.inf)
+        for cid in reachable:
+            if not ev.reaches(cid, most, matched):
+                ceilings[cid] = ev.balance(cid, most)
+    targets = {cid: matched for cid in reachable if cid not in ceilings}
+    unreachable = tuple(cid for cid in short if cid in ceilings)
+    if targets and ev is not None:
         upper = _upper_bounds(ev, cands, targets, budget_musd)
         if method == "exhaustive":
             x, feasible = _exhaustive(ev, cands, targets, upper, budget_musd, max_points)
@@ -1007,17 +1044,19 @@ def optimize(
                 feasible = False
                 x, optimal, it2 = _leximin(ev, cands, targets, upper, budget_musd)
                 iterations += it2
+    if ev is not None:
         evaluations = ev.evaluations
     package = tuple(PackageLine(c, n) for c, n in zip(cands, x, strict=True) if n > 0)
     package = tuple(sorted(package, key=lambda ln: (-ln.cost_musd, ln.candidate.class_)))
     after_m = apply_package(base, package)
     after = assess(after_m, with_critical=False)
-    if targets and feasible and not after.certified and not unreachable:
-        # a rounding hair at the threshold: the exact assessment is what counts
+    if (
+        targets and feasible and any(not r.holds for r in after.contests if r.id in targets)
+    ):  # a rounding hair at the threshold: the exact assessment is what counts
         feasible = False
     total = sum(ln.cost_musd for ln in package)
     feasible = feasible and not unreachable
-    msg = _message(feasible, unreachable, short, total, budget_musd, after, by_year)
+    msg = _message(feasible, ceilings, short, total, budget_musd, after, by_year)
     return OptimizeResult(
         package=package,
         total_cost_musd=total,
@@ -1031,6 +1070,7 @@ def optimize(
         edits=tuple(package_edits(base, package)),
         added_systems=tuple(new_systems(package)),
         unreachable=unreachable,
+        ceilings=tuple((cid, ceilings[cid]) for cid in unreachable),
         message=msg,
         iterations=iterations,
         evaluations=evaluations,
@@ -1039,7 +1079,7 @@ def optimize(
 
 def _message(
     feasible: bool,
-    unreachable: Sequence[str],
+    ceilings: Mapping[str, float | None],
     short: Sequence[str],
     total: float,
     budget: float,
@@ -1055,16 +1095,23 @@ def _message(
             f"${total:,.0f}M, within the ${budget:,.0f}M budget."
         )
     parts = []
-    if unreachable:
-        parts.append(
-            "no candidate class counters " + ", ".join(unreachable) + " (no addition can close it)"
-        )
+    for cid, b in ceilings.items():
+        if b is None:
+            parts.append(f"no blue class counters {cid}, so no addition can close it")
+        else:
+            parts.append(
+                f"{cid} cannot be closed by adding systems within the supply limits "
+                f"(its balance rises at most to {b:.2f})"
+            )
     still = [r.id for r in after.contests if r.critical and r.verdict not in HOLDING]
-    if still and set(still) - set(unreachable):
+    closable = [cid for cid in still if cid not in ceilings]
+    if closable:
         parts.append(
-            f"the ${budget:,.0f}M budget and the supply limits cannot close every shortfall{when}; "
-            "this package maximises the worst critical balance within them"
+            f"the ${budget:,.0f}M budget cannot close every other shortfall{when}; this package "
+            "maximises the worst balance among the contests additions can close"
         )
+    elif still:
+        parts.append(f"the package closes every other shortfall{when} for ${total:,.0f}M")
     return "Not certifiable: " + "; ".join(parts) + "." if parts else "Not certifiable."
 
 

@@ -157,6 +157,10 @@ def step_year(inv: Inventory, catalog: Catalog) -> Inventory:
     return inv.model_copy(update={"systems": systems})
 
 
+def _plural(n: int, one: str, many: str) -> str:
+    return one if n == 1 else many
+
+
 def _free_id(base: str, systems: Iterable[System]) -> str:
     taken = {s.id for s in systems}
     sid, n = base, 2
@@ -431,14 +435,15 @@ class Projection:
             "triggers": [t.to_json() for t in self.consultation_triggers],
             "assumptions": list(self.assumptions)
             + [
-                f"{n} deliveries to {side} delivered before {self.base_year[side]} are assumed to "
-                "be in the snapshot already."
+                f"{n} {_plural(n, 'delivery', 'deliveries')} to {side} delivered before "
+                f"{self.base_year[side]} {_plural(n, 'is', 'are')} assumed to be in the snapshot already."
                 for side, n in sorted(self.excluded.items())
                 if n
             ]
             + [
-                f"{n} pledged deliveries to {side} dated before {self.base_year[side]} are late; "
-                f"they are assumed to arrive in {self.base_year[side]}."
+                f"{n} pledged {_plural(n, 'delivery', 'deliveries')} to {side} dated before "
+                f"{self.base_year[side]} {_plural(n, 'is', 'are')} late; assumed to arrive in "
+                f"{self.base_year[side]}."
                 for side, n in sorted(self.late.items())
                 if n
             ],

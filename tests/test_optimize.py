@@ -17,7 +17,7 @@ from qdb.cli import app
 from qdb.errors import OptimizeError
 from qdb.io.load import load_dataset
 from qdb.models import Matchup
-from qdb.optimize import PackageLine, apply_package, candidates, optimize
+from qdb.optimize import HARD_CAP, PackageLine, apply_package, candidates, optimize
 from qdb.projection import project
 from qdb.whatif import apply_edits
 from tests.conftest import make_matchup
@@ -146,37 +146,39 @@ def random_instance(seed: int, most: int = 3) -> tuple[Matchup, float]:
     return m, float(rnd.choice([10, 20, 40, 60]))
 
 
-def brute_force(m: Matchup, budget: float) -> tuple[float, float, bool]:
-    """Independent brute force through the public engine: (cost, worst balance, certified)."""
+def brute_force(m: Matchup, budget: float) -> tuple[float, float, bool, set[str]]:
+    """Independent brute force through the public engine.
+
+    Returns (cost, worst balance over the closable contests, all closable hold,
+    contests no quantity can close).
+    """
     base = assess(m, with_critical=False)
     short = [r.id for r in base.contests if r.critical and r.verdict == "shortfall"]
     cands = candidates(m, short)
+    most = assess(apply_package(m, [PackageLine(c, HARD_CAP) for c in cands]), with_critical=False)
+    never = {r.id for r in most.contests if r.critical and not r.holds}
     ranges = [range(int(budget // c.unit_cost_musd) + 1) for c in cands]
-    best: tuple[float, float, bool] | None = None
+    best: tuple[bool, float, float] | None = None
     for x in itertools.product(*ranges):
         cost = sum(n * c.unit_cost_musd for n, c in zip(x, cands, strict=True))
         if cost > budget:
             continue
         pkg = [PackageLine(c, n) for c, n in zip(cands, x, strict=True) if n]
         a = assess(apply_package(m, pkg), with_critical=False)
+        crit = [r for r in a.contests if r.critical and r.id not in never]
         worst = min(
-            min(r.balance if r.balance is not None else math.inf, 0.9)
-            for r in a.contests
-            if r.critical
+            [min(r.balance if r.balance is not None else math.inf, 0.9) for r in crit] or [0.9]
         )
-        key = (a.certified, worst, -cost)
-        if best is None or key > (best[2], best[1], -best[0]):
-            best = (cost, worst, a.certified)
+        key = (all(r.holds for r in crit), worst, -cost)
+        if best is None or key > best:
+            best = key
     assert best is not None
-    return best
+    return -best[2], best[1], best[0], never
 
 
 def _worst(res: Any) -> float:
-    return min(
-        min(r.balance if r.balance is not None else math.inf, 0.9)
-        for r in res.assessment.contests
-        if r.critical
-    )
+    crit = [r for r in res.assessment.contests if r.critical and r.id not in res.unreachable]
+    return min([min(r.balance if r.balance is not None else math.inf, 0.9) for r in crit] or [0.9])
 
 
 @pytest.mark.parametrize("seed", range(8))
@@ -184,8 +186,9 @@ def test_matches_independent_brute_force(seed: int) -> None:
     m, budget = random_instance(seed, most=2)
     budget = min(budget, 25.0)  # keep the enumeration through the full engine small
     res = optimize(m, budget)
-    cost, worst, certified = brute_force(m, budget)
-    assert res.feasible == certified
+    cost, worst, certified, never = brute_force(m, budget)
+    assert set(res.unreachable) == never
+    assert res.feasible == (certified and not never)
     if certified:
         assert res.total_cost_musd == pytest.approx(cost, abs=1e-9)
     else:
@@ -198,8 +201,8 @@ def test_matches_exhaustive_enumeration(seed: int) -> None:
     m, budget = random_instance(seed)
     res = optimize(m, budget)
     ex = optimize(m, budget, method="exhaustive")
-    assert res.feasible == ex.feasible
-    if ex.feasible:
+    assert res.feasible == ex.feasible and res.unreachable == ex.unreachable
+    if ex.feasible or all(r.holds for r in ex.assessment.contests if r.id not in ex.unreachable):
         assert res.total_cost_musd == pytest.approx(ex.total_cost_musd, abs=1e-9)
         if res.optimal:
             assert res.total_cost_musd <= ex.total_cost_musd + 1e-9
@@ -252,11 +255,11 @@ def test_new_system_for_a_class_blue_lacks() -> None:
 
 def test_budget_too_small_maximises_the_worst_balance() -> None:
     m = fixture_matchup()
-    res = optimize(m, 500)
-    assert not res.feasible
-    assert "maximises the worst critical balance" in res.message
+    res = optimize(m, 500, limits={"lr_sam": None})
+    assert not res.feasible and not res.unreachable
+    assert "maximises the worst balance" in res.message
     assert res.total_cost_musd <= 500
-    assert _worst(res) >= _worst(optimize(m, 0)) - 1e-12
+    assert _worst(res) >= _worst(optimize(m, 0, limits={"lr_sam": None})) - 1e-12
 
 
 def test_zero_budget_and_nothing_to_do() -> None:
@@ -269,14 +272,33 @@ def test_zero_budget_and_nothing_to_do() -> None:
     assert again.feasible and again.package == () and "already holds" in again.message
 
 
-def test_supply_limits_bind() -> None:
+def test_supply_limits_make_a_gap_unclosable() -> None:
     m = fixture_matchup()
     res = optimize(m, 10**9)  # Patriots limited to 3 a year by the catalog
-    assert not res.feasible
-    patriot = [ln for ln in res.package if ln.candidate.system == "patriot"]
-    assert patriot and patriot[0].quantity == 3
-    res2 = optimize(m, 10**9, limits={"lr_sam": 5})
-    assert [ln.quantity for ln in res2.package if ln.candidate.system == "patriot"] == [5]
+    assert not res.feasible and res.unreachable == ("air_defence",)
+    ((cid, ceiling),) = res.ceilings
+    three = apply_edits(m, ["ukraine:patriot.quantity+=3", "ukraine:patriot.stock+=300"])
+    r3 = assess(three, with_critical=False).contest("air_defence")
+    assert r3 is not None and ceiling == pytest.approx(r3.balance)
+    assert "air_defence cannot be closed by adding systems within the supply limits" in res.message
+    assert "closes every other shortfall" in res.message
+    armour = res.assessment.contest("armour")
+    assert armour is not None and armour.holds
+    assert optimize(m, 10**9, limits={"lr_sam": 10}).feasible
+
+
+def test_layer_that_cannot_kill_enough_is_unclosable() -> None:
+    one_layer = {**AIR, "layers": ["sr_sam"]}  # one shot at Pk 0.5: at least half leaks
+    m = make_matchup(
+        [one_layer],
+        [{"id": "s1", "class": "sr_sam", "quantity": 2}],
+        [{"id": "rm", "class": "missile", "quantity": 200, "per_day": 5}],
+        classes=CLASSES,
+        enablers_by_domain={},
+    )
+    res = optimize(m, 10**6)
+    assert res.unreachable == ("air",) and res.package == ()
+    assert res.ceilings[0][1] == pytest.approx(math.log(0.5) / math.log(0.1))
 
 
 @pytest.mark.parametrize("budget", [-1, math.inf, math.nan])

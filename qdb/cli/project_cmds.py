@@ -159,11 +159,38 @@ def _projection_table(p: Projection) -> None:
     )
     trig = p.consultation_triggers
     if trig:
-        console.print(f"Consultation triggers (critical contest below {p.trigger_threshold:g}):")
+        console.print(
+            Text(
+                f"Consultation triggers (critical contest below {p.trigger_threshold:g}):",
+                style="bold",
+            )
+        )
+        by_contest: dict[str, list[Any]] = {}
         for tr in trig:
-            console.print(f"  {tr.year}: {tr.title} — balance {tr.balance:.2f} ({tr.verdict})")
+            by_contest.setdefault(tr.title, []).append(tr)
+        for title, trs in by_contest.items():
+            low = min(trs, key=lambda tr: (tr.balance if tr.balance is not None else 0.0, tr.year))
+            console.print(
+                f"  {title}: {_years_text([tr.year for tr in trs])} "
+                f"(lowest {low.balance:.2f} in {low.year})"
+            )
+    else:
+        console.print(
+            f"No consultation trigger (every critical contest ≥ {p.trigger_threshold:g})."
+        )
     for a in p.to_json()["assumptions"][len(p.assumptions) :]:
         console.print(Text(a, style="dim"))
+
+
+def _years_text(years: list[int]) -> str:
+    """``2025–2027, 2030``: runs of consecutive years."""
+    runs: list[list[int]] = []
+    for y in sorted(years):
+        if runs and y == runs[-1][-1] + 1:
+            runs[-1].append(y)
+        else:
+            runs.append([y])
+    return ", ".join(f"{r[0]}–{r[-1]}" if len(r) > 1 else str(r[0]) for r in runs)
 
 
 @app.command()
