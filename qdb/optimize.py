@@ -602,7 +602,8 @@ class OptimizeResult:
             "budget_musd": round_sig(self.budget_musd),
             "by_year": self.by_year,
             "message": self.message,
-            "unreachable": [{"contest": cid, "ceiling": round_sig(b)} for cid, b in self.ceilings],
+            "unreachable": list(self.unreachable),
+            "ceilings": {cid: round_sig(b) for cid, b in self.ceilings},
             "worst_critical": None
             if worst is None
             else {"contest": worst[0], "balance": round_sig(worst[1])},
