@@ -92,11 +92,12 @@ def tornado(m: Matchup, contest_id: str | Sequence[str] | None = None) -> list[d
         One per contest, in the order asked (catalog order for None)::
 
             {"contest", "title", "critical", "balance", "verdict",
-             "bars": [{"input", "low", "estimate", "high",
+             "bars": [{"input", "input_low", "input_estimate", "input_high",
                        "balance_low", "balance_high", "swing"}, ...]}
 
-        ``balance`` is the point-estimate balance; ``balance_low`` and
-        ``balance_high`` the balance with the input at its low and high ends
+        ``balance`` is the point-estimate balance; ``input_low``,
+        ``input_estimate`` and ``input_high`` the input's range; ``balance_low``
+        and ``balance_high`` the balance with the input at its low and high ends
         (None where red then has no units); ``swing`` is ``|balance_high -
         balance_low|`` (None if either is None). Bars cover every ranged input
         the contest reads, sorted by swing (largest first), then by name.
@@ -129,9 +130,9 @@ def tornado(m: Matchup, contest_id: str | Sequence[str] | None = None) -> list[d
             bars.append(
                 {
                     "input": x.target,
-                    "low": x.low,
-                    "estimate": x.estimate,
-                    "high": x.high,
+                    "input_low": x.low,
+                    "input_estimate": x.estimate,
+                    "input_high": x.high,
                     "balance_low": lo,
                     "balance_high": hi,
                     "swing": swing,

@@ -86,7 +86,7 @@ def test_tornado_ends_equal_the_one_sample_engine(mc: Matchup) -> None:
         for bar in con["bars"]:
             t = parse_target(bar["input"])
             for end in ("low", "high"):
-                m2 = set_estimate(mc, t, Estimate.point(bar[end]))
+                m2 = set_estimate(mc, t, Estimate.point(bar[f"input_{end}"]))
                 want = next(
                     r for r in assess(m2, with_critical=False).contests if r.id == con["contest"]
                 )

@@ -68,9 +68,9 @@ def render_tables(data: dict[str, Any], console: Any = None) -> None:
         for b in bars:
             row = [
                 b["input"],
-                _value(b["low"]),
-                _value(b["estimate"]),
-                _value(b["high"]),
+                _value(b["input_low"]),
+                _value(b["input_estimate"]),
+                _value(b["input_high"]),
                 _fmt(b["balance_low"]),
                 _fmt(b["balance_high"]),
                 _fmt(b["swing"]),
