@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from qdb.errors import DataError, EditError, QdbError
+
 __version__ = "0.1.0"
 ENGINE_VERSION = __version__
 
@@ -21,8 +23,6 @@ __all__ = [
     "assess",
     "load_dataset",
 ]
-
-from qdb.errors import DataError, EditError, QdbError
 
 
 def __getattr__(name: str) -> Any:

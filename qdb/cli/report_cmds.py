@@ -103,6 +103,14 @@ def _optional_extras(m: Matchup, a: Assessment, budget: float | None) -> dict[st
             lambda mod: mod.obligations(m.commitments, m.catalog, year),
         )
         attempt("projection", "qdb.projection", lambda mod: mod.project(m))
+    shortfalls = [r.id for r in a.shortfalls]
+    if shortfalls:
+
+        def tornado(mod: Any) -> dict[str, Any]:
+            rows = mod.tornado(m, shortfalls)
+            return {"contests": [{**r, "bars": r["bars"][:8]} for r in rows]}
+
+        attempt("sensitivity", "qdb.sensitivity", tornado)
     if budget is not None and not a.certified:
         attempt("optimization", "qdb.optimize", lambda mod: mod.optimize(m, budget))
     return extras

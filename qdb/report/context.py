@@ -365,8 +365,8 @@ def _sensitivity(sens: Any, contests: list[dict[str, Any]]) -> list[str]:
             if not isinstance(b, Mapping):
                 continue
             label = b.get("input", b.get("target", b.get("name", b.get("parameter"))))
-            lo = b.get("low", b.get("balance_low"))
-            hi = b.get("high", b.get("balance_high"))
+            lo = b["balance_low"] if "balance_low" in b else b.get("low")
+            hi = b["balance_high"] if "balance_high" in b else b.get("high")
             if label is None or lo is None or hi is None:
                 continue
             bars.append(
