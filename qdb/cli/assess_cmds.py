@@ -132,10 +132,11 @@ def assess(
     samples: int = typer.Option(
         None,
         "--samples",
+        min=1,
         help="Monte Carlo samples over every {low, estimate, high} range.",
         show_default=False,
     ),
-    seed: int = typer.Option(0, "--seed", help="Random seed of the Monte Carlo."),
+    seed: int = typer.Option(0, "--seed", min=0, help="Random seed of the Monte Carlo."),
     output: Path = typer.Option(
         None, "-o", "--output", help="Write to this file.", show_default=False
     ),

@@ -131,7 +131,7 @@ def report(
     samples: int | None = typer.Option(
         None, "--samples", help="Monte Carlo draws for the uncertainty section.", show_default=False
     ),
-    seed: int = typer.Option(0, "--seed", help="Monte Carlo seed."),
+    seed: int = typer.Option(0, "--seed", min=0, help="Monte Carlo seed."),
     budget: float | None = typer.Option(
         None,
         "--budget",

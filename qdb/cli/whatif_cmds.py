@@ -185,6 +185,14 @@ def whatif(
         help="Print the unified diff of the files --write would change; write nothing.",
     ),
     fmt: str = FORMAT_OPT,
+    samples: int = typer.Option(
+        None,
+        "--samples",
+        min=1,
+        help="Also run the Monte Carlo on baseline and edited inputs (same draws for both).",
+        show_default=False,
+    ),
+    seed: int = typer.Option(0, "--seed", min=0, help="Random seed of the Monte Carlo."),
 ) -> None:
     """Baseline vs edited: every contest's balance and verdict, before and after.
 
@@ -228,12 +236,38 @@ def whatif(
         [_describe(c) for c in changes],
     )
     title = _title(m2.blue.side, m2.red.side, cmp.edits, scenario)
+    out = cmp.to_json()
+    if samples:
+        from qdb.cli.assess_cmds import monte_carlo_json
+
+        out["baseline"] = monte_carlo_json(m, out["baseline"], samples, seed)
+        out["scenario"] = monte_carlo_json(m2, out["scenario"], samples, seed)
+        out["p_certified_before"] = out["baseline"]["p_certified"]
+        out["p_certified_after"] = out["scenario"]["p_certified"]
     if fmt == "json":
-        emit(dumps_json(cmp.to_json()))
-    elif fmt == "markdown":
-        emit(render_markdown(cmp, title))
-    else:
-        emit(render_table(cmp, title, _is_tty()))
+        emit(dumps_json(out))
+        return
+    text = render_markdown(cmp, title) if fmt == "markdown" else render_table(cmp, title, _is_tty())
+    if samples:
+        text = text.rstrip("\n") + "\n" + _probability_lines(out, fmt == "markdown")
+    emit(text)
+
+
+def _probability_lines(out: dict[str, Any], markdown: bool) -> str:
+    """Per-contest probability of matched-or-offset, before and after, and of certification."""
+    before = {c["id"]: c["uncertainty"] for c in out["baseline"]["contests"]}
+    rows = [
+        f"Probability of certification: {out['p_certified_before']:.3f} -> "
+        f"{out['p_certified_after']:.3f} ({out['baseline']['samples']} samples, seed "
+        f"{out['baseline']['seed']}, same draws before and after)"
+    ]
+    for c in out["scenario"]["contests"]:
+        p0 = before[c["id"]]["p_matched_or_offset"]
+        p1 = c["uncertainty"]["p_matched_or_offset"]
+        if p0 != p1:
+            rows.append(f"  {c['id']}: P(matched or offset) {p0:.3f} -> {p1:.3f}")
+    prefix = "- " if markdown else ""
+    return "\n".join(prefix + r.strip() if markdown else r for r in rows) + "\n"
 
 
 def _title(blue: str, red: str, edits: Sequence[str], scenario: Path | None) -> str:
