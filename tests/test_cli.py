@@ -186,3 +186,15 @@ def test_atomic_write_new_file_gets_umask_permissions(tmp_path: Path) -> None:
     (tmp_path / "kept.txt").chmod(0o600)
     atomic_write_bytes(tmp_path / "kept.txt", b"b")
     assert (tmp_path / "kept.txt").stat().st_mode & 0o777 == 0o600
+
+
+def test_whatif_samples_adds_probabilities_before_and_after(capsys: pytest.CaptureFixture[str]) -> None:
+    args = ["whatif", "ukraine:t64bv.quantity*=4", "--data", str(TINY), "--samples", "200"]
+    code, out, _ = run(capsys, *args, "--format", "json")
+    assert code == 0
+    j = json.loads(out)
+    assert j["p_certified_before"] == 0.0 and j["p_certified_after"] == 1.0
+    assert j["scenario"]["contests"][0]["uncertainty"]["p_matched_or_offset"] == 1.0
+    assert j["baseline"]["samples"] == 200 and j["scenario"]["seed"] == 0
+    code, out, _ = run(capsys, *args)
+    assert "Probability of certification: 0.000 -> 1.000" in out
