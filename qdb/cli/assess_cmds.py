@@ -14,9 +14,13 @@ from qdb.cli.common import (
     AS_OF_OPT,
     BLUE_OPT,
     DATA_OPT,
+    OUTPUT_OPT,
     RED_OPT,
     SCENARIO_OPT,
     SET_OPT,
+    VERDICT_STYLE,
+    Fmt,
+    console,
     dumps_json,
     emit,
     matchup,
@@ -28,24 +32,10 @@ if TYPE_CHECKING:
     from qdb.results import Assessment
 
 
-class Fmt(str, Enum):
-    table = "table"
-    json = "json"
-    markdown = "markdown"
-
-
 class GraphFmt(str, Enum):
     dot = "dot"
     graphml = "graphml"
     json = "json"
-
-
-VERDICT_STYLE = {
-    "offset": "bold green",
-    "matched": "green",
-    "shortfall": "bold red",
-    "uncontested": "dim",
-}
 
 
 def run_assessment(
@@ -85,13 +75,12 @@ def monte_carlo_json(m: Matchup, out: dict[str, Any], samples: int, seed: int) -
 
 
 def _rich_table(a: Assessment, out: dict[str, Any]) -> None:
-    from rich.console import Console
     from rich.table import Table
     from rich.text import Text
 
     from qdb.tables import HEADERS, certification_line, contest_row
 
-    console = Console(width=None if sys.stdout.isatty() else 150)
+    con = console()
     as_of = ", ".join(f"{k} {v}" for k, v in a.as_of.items())
     t = Table(
         title=f"Qualitative deterrent balance — {a.blue} vs {a.red} ({as_of})",
@@ -109,12 +98,12 @@ def _rich_table(a: Assessment, out: dict[str, Any]) -> None:
         row = contest_row(r, uncs.get(r.id))
         cells: list[Any] = [*row[:-1], Text(row[-1], style=VERDICT_STYLE[r.verdict])]
         t.add_row(*cells)
-    console.print(t)
+    con.print(t)
     line = certification_line(a, out.get("p_certified"))
-    console.print(Text(line, style="bold green" if a.certified else "bold red"))
+    con.print(Text(line, style="bold green" if a.certified else "bold red"))
     if a.critical_systems:
         top = a.critical_systems[:3]
-        console.print(
+        con.print(
             "Single points of failure: "
             + "; ".join(f"{c.name} ({c.kind} {c.id}) → {', '.join(c.flips)}" for c in top)
         )
@@ -137,9 +126,7 @@ def assess(
         show_default=False,
     ),
     seed: int = typer.Option(0, "--seed", min=0, help="Random seed of the Monte Carlo."),
-    output: Path = typer.Option(
-        None, "-o", "--output", help="Write to this file.", show_default=False
-    ),
+    output: Path = OUTPUT_OPT,
 ) -> None:
     """Assess the balance contest by contest: numbers vs quality, verdict, certification."""
     m, res = matchup(data, blue, red, as_of, sets, scenario)
@@ -205,9 +192,7 @@ def graph(
     red: str = RED_OPT,
     as_of: str = AS_OF_OPT,
     sets: list[str] = SET_OPT,
-    output: Path = typer.Option(
-        None, "-o", "--output", help="Write to this file.", show_default=False
-    ),
+    output: Path = OUTPUT_OPT,
 ) -> None:
     """Export the capability-offset graph (systems, classes, contests)."""
     from qdb.graph import build_graph

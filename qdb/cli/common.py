@@ -4,14 +4,42 @@ from __future__ import annotations
 
 import datetime as dt
 import sys
+from enum import Enum
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import typer
 
 if TYPE_CHECKING:
+    from rich.console import Console
+
     from qdb.io.load import LoadResult
     from qdb.models import Matchup
+
+
+class Fmt(str, Enum):
+    """Output formats of the tabular commands."""
+
+    table = "table"
+    json = "json"
+    markdown = "markdown"
+
+
+VERDICT_STYLE = {
+    "offset": "bold green",
+    "matched": "green",
+    "shortfall": "bold red",
+    "uncontested": "dim",
+}
+OUTPUT_OPT = typer.Option(None, "-o", "--output", help="Write to this file.", show_default=False)
+
+
+def console() -> Console:
+    """A rich console: the terminal's width, or 160 columns when output is piped."""
+    from rich.console import Console
+
+    return Console(width=None if sys.stdout.isatty() else 160, highlight=False)
+
 
 DATA_OPT = typer.Option(
     None,

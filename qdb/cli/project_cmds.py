@@ -17,47 +17,28 @@ from qdb.cli.common import (
     AS_OF_OPT,
     BLUE_OPT,
     DATA_OPT,
+    OUTPUT_OPT,
     RED_OPT,
     SCENARIO_OPT,
     SET_OPT,
+    VERDICT_STYLE,
+    Fmt,
     dumps_json,
     emit,
     matchup,
     print_warnings,
 )
+from qdb.cli.common import console as _console
 
 if TYPE_CHECKING:
-    from rich.console import Console
-
     from qdb.obligations import Obligations
     from qdb.optimize import OptimizeResult
     from qdb.projection import Projection
 
 
-class Fmt(str, Enum):
-    table = "table"
-    json = "json"
-    markdown = "markdown"
-
-
 class Method(str, Enum):
     milp = "milp"
     exhaustive = "exhaustive"
-
-
-VERDICT_STYLE = {
-    "offset": "bold green",
-    "matched": "green",
-    "shortfall": "bold red",
-    "uncontested": "dim",
-}
-OUTPUT_OPT = typer.Option(None, "-o", "--output", help="Write to this file.", show_default=False)
-
-
-def _console() -> Console:
-    from rich.console import Console
-
-    return Console(width=None if sys.stdout.isatty() else 160, highlight=False)
 
 
 @app.command()
