@@ -258,9 +258,10 @@ def layered_chart(contest: Mapping[str, Any]) -> str:
     from matplotlib.figure import Figure
 
     lay = contest["layered"]
-    names = ["Arriving"] + [f"After {x['name']}" for x in lay["layers"]]
+    # the class name without its parenthesised list of systems keeps one row one line
+    names = ["Arriving"] + [f"After {x['name'].split(' (')[0]}" for x in lay["layers"]]
     vals = [lay["arrivals"]] + [x["leaving"] for x in lay["layers"]]
-    fig = Figure(figsize=(WIDTH, 2.4))
+    fig = Figure(figsize=(WIDTH, max(2.4, 0.3 * len(vals) + 0.9)))
     ax = fig.add_subplot()
     ys = list(range(len(vals)))[::-1]
     top = max(vals) if vals else 1.0
@@ -287,7 +288,7 @@ def layered_chart(contest: Mapping[str, Any]) -> str:
             va="bottom",
         )
     ax.set_yticks(ys)
-    ax.set_yticklabels([_wrap(n, 34) for n in names], fontsize=7.5)
+    ax.set_yticklabels([_wrap(n, 44) for n in names], fontsize=7.5)
     ax.set_ylim(-0.6, len(vals) - 0.2)
     ax.set_xlim(0, top * 1.3)
     ax.set_xlabel("Missiles and drones still flying, per day")
