@@ -127,21 +127,14 @@ def assess(
     )
 
 
-def _without(m: Matchup, system_ids: set[str]) -> Matchup:
-    systems = [
-        s.model_copy(update={"readiness": type(s.readiness).point(0)}) if s.id in system_ids else s
-        for s in m.blue.systems
-    ]
-    return m.with_side("blue", m.blue.model_copy(update={"systems": systems}))
-
-
 def critical_systems(
     m: Matchup, G: nx.MultiDiGraph, baseline: Sequence[ContestResult]
 ) -> tuple[CriticalSystem, ...]:
     """Single blue systems and classes whose loss flips a critical contest into shortfall.
 
-    A system is "lost" by setting its readiness to 0. Only contests the system
-    takes part in (read off the graph) are re-evaluated. Sorted by the number
+    A lost system leaves every contest it takes part in (read off the graph),
+    with its units, stock and launch capacity; only those contests are
+    re-evaluated, from the participants already read off the graph. Sorted by the number
     of flips, then by the index without it, then by id.
     """
     holding = {r.id for r in baseline if r.critical and r.holds}
@@ -150,9 +143,10 @@ def critical_systems(
     by_id = {r.id: r for r in baseline}
     out: list[CriticalSystem] = []
 
+    blue_parts = {c.id: participants(G, c.id, "blue") for c in m.catalog.contests}
+    red_parts = {c.id: participants(G, c.id, "red") for c in m.catalog.contests}
+
     def flips_without(ids: set[str], contest_ids: set[str]) -> tuple[list[str], float | None]:
-        m2 = _without(m, ids)
-        G2 = build_graph(m2)
         flipped = []
         new = dict(by_id)
         for con in m.catalog.contests:
@@ -160,8 +154,8 @@ def critical_systems(
                 continue
             r = evaluate(
                 con,
-                participants(G2, con.id, "blue"),
-                participants(G2, con.id, "red"),
+                [p for p in blue_parts[con.id] if p.system.id not in ids],
+                red_parts[con.id],
                 m.catalog.thresholds,
                 m.catalog.classes,
             )

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from qdb.models import Contest, Inventory, Matchup, System
@@ -101,12 +102,12 @@ class Participant:
     technology: float
     layer: int | None = None
 
-    @property
+    @cached_property
     def q(self) -> float:
         """Combined quality multiplier ``quality * training * technology``."""
         return self.quality * self.training * self.technology
 
-    @property
+    @cached_property
     def units(self) -> float:
         """``n_s = weight * quantity * readiness``."""
         return self.weight * self.system.quantity.value * self.system.readiness.value

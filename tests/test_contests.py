@@ -229,3 +229,20 @@ def test_index_floor_and_critical_systems() -> None:
     assert ("system", "leo") in ids and ("system", "jav") not in ids
     m0 = make_matchup([SQUARE], blue=[], red=[{"id": "r", "class": "tank", "quantity": 1}])
     assert_allclose(assess(m0).index, 1e-3)
+
+
+def test_critical_system_loss_takes_its_stock_with_it() -> None:
+    # patriot holds all the interceptors; losing it must not leave its stock to the other battery
+    m = make_matchup(
+        [LAYERED],
+        blue=[
+            {"id": "patriot", "class": "lr_sam", "quantity": 2, "stock": 3000},
+            {"id": "samp", "class": "lr_sam", "quantity": 2, "stock": 0},
+        ],
+        red=[{"id": "k", "class": "missile", "quantity": 10000, "per_day": 10}],
+    )
+    a = assess(m)
+    assert contest(a, "strikes").holds
+    lost = {c.id: c.flips for c in a.critical_systems}
+    assert lost.get("patriot") == ("strikes",)
+    assert "samp" not in lost
