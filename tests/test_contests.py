@@ -236,8 +236,8 @@ def test_critical_system_loss_takes_its_stock_with_it() -> None:
     m = make_matchup(
         [LAYERED],
         blue=[
-            {"id": "patriot", "class": "lr_sam", "quantity": 2, "stock": 3000},
-            {"id": "samp", "class": "lr_sam", "quantity": 2, "stock": 0},
+            {"id": "patriot", "class": "lr_sam", "quantity": 2, "stock": 3000, "quality": 1.2},
+            {"id": "samp", "class": "lr_sam", "quantity": 2, "stock": 0, "quality": 1.2},
         ],
         red=[{"id": "k", "class": "missile", "quantity": 10000, "per_day": 10}],
     )
