@@ -188,7 +188,9 @@ def test_atomic_write_new_file_gets_umask_permissions(tmp_path: Path) -> None:
     assert (tmp_path / "kept.txt").stat().st_mode & 0o777 == 0o600
 
 
-def test_whatif_samples_adds_probabilities_before_and_after(capsys: pytest.CaptureFixture[str]) -> None:
+def test_whatif_samples_adds_probabilities_before_and_after(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
     args = ["whatif", "ukraine:t64bv.quantity*=4", "--data", str(TINY), "--samples", "200"]
     code, out, _ = run(capsys, *args, "--format", "json")
     assert code == 0
