@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import sys
+from collections.abc import Callable
 from enum import Enum
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -127,6 +128,22 @@ def emit(text: str, output: Path | None = None) -> None:
     from qdb.io.atomic import atomic_write_bytes
 
     atomic_write_bytes(output, text.encode("utf-8"))
+
+
+def render(
+    fmt: Fmt,
+    output: Path | None,
+    data: Callable[[], Any],
+    markdown: Callable[[], str],
+    table: Callable[[], None],
+) -> None:
+    """Emit JSON or Markdown (also what ``-o FILE`` gets in table mode), or print the table."""
+    if fmt is Fmt.json:
+        emit(dumps_json(data()), output)
+    elif fmt is Fmt.markdown or output is not None:
+        emit(markdown(), output)
+    else:
+        table()
 
 
 def dumps_json(obj: Any) -> str:

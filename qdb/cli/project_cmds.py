@@ -23,10 +23,9 @@ from qdb.cli.common import (
     SET_OPT,
     VERDICT_STYLE,
     Fmt,
-    dumps_json,
-    emit,
     matchup,
     print_warnings,
+    render,
 )
 from qdb.cli.common import console as _console
 
@@ -83,12 +82,7 @@ def project(
     m, res = matchup(data, blue, red, as_of, sets, scenario)
     print_warnings(res)
     p = run(m, start, end, only_delivered, trigger)
-    if fmt is Fmt.json:
-        emit(dumps_json(p.to_json()), output)
-    elif fmt is Fmt.markdown or output is not None:
-        emit(projection_markdown(p), output)
-    else:
-        _projection_table(p)
+    render(fmt, output, p.to_json, lambda: projection_markdown(p), lambda: _projection_table(p))
 
 
 def _projection_table(p: Projection) -> None:
@@ -196,12 +190,7 @@ def obligations(
     m, res = matchup(data, blue, red, as_of)
     print_warnings(res)
     o = run(m.commitments, m.catalog, year if year is not None else m.blue.as_of.year)
-    if fmt is Fmt.json:
-        emit(dumps_json(o.to_json()), output)
-    elif fmt is Fmt.markdown or output is not None:
-        emit(obligations_markdown(o), output)
-    else:
-        _obligations_table(o)
+    render(fmt, output, o.to_json, lambda: obligations_markdown(o), lambda: _obligations_table(o))
 
 
 def _money(x: float | None) -> str:
@@ -349,12 +338,7 @@ def optimize(
     print_warnings(res)
     with _solver_quiet():
         r = run(m, budget, by, _parse_limits(limit), method=method.value)
-    if fmt is Fmt.json:
-        emit(dumps_json(r.to_json()), output)
-    elif fmt is Fmt.markdown or output is not None:
-        emit(optimize_markdown(r), output)
-    else:
-        _optimize_table(r)
+    render(fmt, output, r.to_json, lambda: optimize_markdown(r), lambda: _optimize_table(r))
 
 
 def _optimize_table(r: OptimizeResult) -> None:
