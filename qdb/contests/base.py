@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import Protocol
+from typing import Any, Protocol
 
 from qdb.graph import Participant
 from qdb.models import Contest, Thresholds
 from qdb.results import ContestResult, Contributor
 
-__all__ = ["ContestModel", "contributors", "verdict"]
+__all__ = ["ContestModel", "contributors", "result", "verdict"]
 
 
 class ContestModel(Protocol):
@@ -67,3 +67,24 @@ def contributors(
     ]
     out.sort(key=lambda c: (-c.share, c.system))
     return tuple(out)
+
+
+def result(
+    contest: Contest, balance: float | None, thresholds: Thresholds, **numbers: Any
+) -> ContestResult:
+    """A :class:`ContestResult` with the contest's own fields and the verdict filled in.
+
+    ``numbers`` are the law's results (units, ratios, factors, contributors, ...).
+    """
+    return ContestResult(
+        id=contest.id,
+        title=contest.title,
+        law=contest.law,
+        domain=contest.domain,
+        critical=contest.critical,
+        weight=contest.weight.value,
+        balance=balance,
+        verdict=verdict(balance, thresholds),
+        rationale=contest.rationale,
+        **numbers,
+    )

@@ -19,7 +19,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 
-from qdb.contests.base import contributors, verdict
+from qdb.contests.base import contributors, result
 from qdb.graph import Participant
 from qdb.models import Contest, Thresholds
 from qdb.results import ContestResult
@@ -88,23 +88,17 @@ def lanchester(
             "technology": math.log(kb / kr),
         }
         factors["interaction"] = ln_b - sum(factors.values())
-    return ContestResult(
-        id=contest.id,
-        title=contest.title,
-        law=contest.law,
-        domain=contest.domain,
-        critical=contest.critical,
-        weight=contest.weight.value,
+    return result(
+        contest,
+        balance,
+        thresholds,
         exponent=p,
         blue_units=nb,
         red_units=nr,
         numbers_ratio=numbers_ratio,
         quality_ratio=quality_ratio,
         required_quality_ratio=required,
-        balance=balance,
-        verdict=verdict(balance, thresholds),
         factors=factors,
         contributors_blue=contributors(blue, lambda x: x.units * x.q),
         contributors_red=contributors(red, lambda x: x.units * x.q),
-        rationale=contest.rationale,
     )

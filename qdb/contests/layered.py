@@ -24,7 +24,7 @@ import math
 from collections.abc import Sequence
 from typing import Any
 
-from qdb.contests.base import contributors, verdict
+from qdb.contests.base import contributors, result
 from qdb.graph import Participant
 from qdb.models import CapabilityClass, Contest, Thresholds
 from qdb.results import ContestResult, Contributor
@@ -147,26 +147,20 @@ def layered_defence(
     contrib_blue: tuple[Contributor, ...] = contributors(
         blue_parts, lambda p: kill_by.get(p.node, 0.0)
     )
-    return ContestResult(
-        id=contest.id,
-        title=contest.title,
-        law=contest.law,
-        domain=contest.domain,
-        critical=contest.critical,
-        weight=contest.weight.value,
+    return result(
+        contest,
+        balance,
+        thresholds,
         exponent=None,
         blue_units=blue_units,
         red_units=T,
         numbers_ratio=numbers_ratio,
         quality_ratio=None,
         required_quality_ratio=None,
-        balance=balance,
-        verdict=verdict(balance, thresholds),
         factors=None,
         contributors_blue=contrib_blue,
         contributors_red=contributors(red, arrivals),
         leakage=leakage,
         days_of_interceptors=days_left,
         layers=tuple(layer_info),
-        rationale=contest.rationale,
     )
