@@ -4,7 +4,8 @@ For each year ``Y`` of the horizon each side is stepped forward from its
 snapshot:
 
 * **Year 0** is the snapshot's ``as_of`` year. Deliveries *delivered* before
-  that year are assumed to be in the snapshot already and are not added again;
+  that year, or with ``delivered_by`` on or before ``as_of``, are in the
+  snapshot already and are not added again;
   deliveries still *pledged* from earlier years are late and are assumed to
   arrive in year 0 (unless ``only_delivered``); deliveries dated in the
   snapshot year itself are added at year 0.
@@ -169,12 +170,15 @@ def _free_id(base: str, systems: Iterable[System]) -> str:
     return sid
 
 
-def arrival_year(d: Delivery, base: int) -> int | None:
+def arrival_year(d: Delivery, base: int, as_of: dt.date | None = None) -> int | None:
     """The projection year a delivery arrives in, or None if the snapshot holds it already.
 
-    Delivered before the snapshot year: in the snapshot (None). Pledged and
-    dated before it: late — assumed to arrive in the snapshot year.
+    Delivered before the snapshot year, or with ``delivered_by`` on or before
+    the snapshot date ``as_of``: in the snapshot (None). Pledged and dated
+    before it: late — assumed to arrive in the snapshot year.
     """
+    if as_of is not None and d.held_at(as_of):
+        return None
     if d.year >= base:
         return d.year
     return None if d.status == "delivered" else base
@@ -185,6 +189,7 @@ def deliveries_due(
     year: int,
     only_delivered: bool = False,
     base: int | None = None,
+    as_of: dt.date | None = None,
 ) -> list[tuple[int, Delivery]]:
     """The deliveries arriving in ``year`` as ``(commitment index, delivery)``, in data order.
 
@@ -196,7 +201,7 @@ def deliveries_due(
         for ci, com in enumerate(commitments)
         for d in com.deliveries
         if (d.status == "delivered" or not only_delivered)
-        and (d.year if base is None else arrival_year(d, base)) == year
+        and (d.year if base is None else arrival_year(d, base, as_of)) == year
     ]
 
 
@@ -280,13 +285,19 @@ def project_side(
     """One side's holdings for every year from its snapshot year to ``end``."""
     base = inv.as_of.year
     cur = apply_deliveries(
-        inv, deliveries_due(commitments, base, only_delivered, base), commitments, catalog
+        inv,
+        deliveries_due(commitments, base, only_delivered, base, inv.as_of),
+        commitments,
+        catalog,
     )
     out = {base: cur}
     for y in range(base + 1, end + 1):
         cur = step_year(cur, catalog)
         cur = apply_deliveries(
-            cur, deliveries_due(commitments, y, only_delivered, base), commitments, catalog
+            cur,
+            deliveries_due(commitments, y, only_delivered, base, inv.as_of),
+            commitments,
+            catalog,
         )
         out[y] = _dated(cur, y)
     return out
@@ -516,10 +527,13 @@ def project(
     states = []
     for y in range(start, end + 1):
         my = replace(m, blue=blue[y], red=red[y])
-        arrivals = len(deliveries_due(m.commitments, y, only_delivered, base_b))
+        arrivals = len(deliveries_due(m.commitments, y, only_delivered, base_b, m.blue.as_of))
         states.append(YearState(y, my, assess(my, with_critical=False), arrivals))
     excluded = sum(
-        1 for c in m.commitments for d in c.deliveries if arrival_year(d, base_b) is None
+        1
+        for c in m.commitments
+        for d in c.deliveries
+        if arrival_year(d, base_b, m.blue.as_of) is None
     )
     late = sum(
         1

@@ -22,6 +22,7 @@ __all__ = [
     "check_contest",
     "check_dataset",
     "check_inventory",
+    "check_provenance",
     "suggest",
 ]
 
@@ -250,7 +251,7 @@ def check_inventory(inv: Inventory, cat: Catalog) -> list[Finding]:
                         "warning",
                     )
                 )
-    return out
+    return out + check_provenance(inv)
 
 
 def check_commitment(com: Commitment, cat: Catalog) -> list[Finding]:
@@ -359,3 +360,10 @@ def check_dataset(ds: Dataset) -> list[tuple[str, Finding]]:
                 msg = f"{com.recipient}'s {d.system!r} is class {cls!r}, not {d.class_!r}"
                 out.append((path, Finding(("deliveries", i, "class"), msg)))
     return out
+
+
+def check_provenance(inv: Inventory) -> list[Finding]:
+    """Warn on figures without ``basis`` and sources without ``kind`` (see qdb.provenance)."""
+    from qdb.provenance import missing_provenance
+
+    return [Finding(g.loc, g.message, "warning") for g in missing_provenance(inv)]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Literal
 
-from pydantic import Field, StrictInt
+from pydantic import Field, StrictInt, model_validator
 
 from qdb.models.base import FrozenModel, Id, NonEmptyStr, NonNegative, Slug, Source
 
@@ -33,9 +33,50 @@ class Delivery(FrozenModel):
     year: Year
     status: Literal["pledged", "delivered"]
     value_musd: NonNegative | None = Field(
-        default=None, description="Value of this delivery; default: quantity x unit cost."
+        default=None,
+        description="Value of this delivery, million USD; give it when the class's unit cost "
+        "does not fit the system (patrol boats are not frigates). Default: quantity x unit cost.",
+    )
+    delivered_by: dt.date | None = Field(
+        default=None,
+        description="status delivered: the date by which it had arrived. A snapshot dated on or "
+        "after it holds it already, so it is never added again.",
     )
     notes: str | None = None
+
+    @model_validator(mode="after")
+    def _delivered_by_needs_delivered(self) -> Delivery:
+        if self.delivered_by is not None:
+            if self.status != "delivered":
+                raise ValueError("`delivered_by` is only for status delivered")
+            if self.delivered_by.year > self.year:
+                raise ValueError(
+                    f"delivered_by {self.delivered_by.isoformat()} is after the delivery's "
+                    f"year {self.year}"
+                )
+        return self
+
+    def held_at(self, as_of: dt.date) -> bool:
+        """Whether a snapshot dated ``as_of`` already holds this delivery.
+
+        Delivered with ``delivered_by`` on or before ``as_of``, or delivered in
+        a year before ``as_of``'s year (no date given).
+
+        Parameters
+        ----------
+        as_of : datetime.date
+            The inventory snapshot's date.
+
+        Returns
+        -------
+        bool
+            True if adding the delivery to that snapshot would count it twice.
+        """
+        if self.status != "delivered":
+            return False
+        if self.delivered_by is not None:
+            return self.delivered_by <= as_of
+        return self.year < as_of.year
 
 
 class Commitment(FrozenModel):
