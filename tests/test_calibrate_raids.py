@@ -85,6 +85,25 @@ def test_dedup_drops_the_copy_and_the_covered_regional_row_only() -> None:
     assert 8 in [r.line for r in d.kept] and 9 in [r.line for r in d.kept]
 
 
+def test_a_regional_row_is_covered_only_by_the_same_weapon() -> None:
+    wc = pwc(
+        "red: russia\nweapons:\n"
+        "  - {model: Iskander-M, parts: [{class: ballistic_missile, system: iskander_m_missile}]}\n"
+        "  - {model: Iskander-M/KN-23, parts: [{class: ballistic_missile, system: iskander_m_missile, share: 0.5}, {class: ballistic_missile, system: kn23, share: 0.5}]}\n"
+        "  - {model: X-47 Kinzhal, parts: [{class: ballistic_missile, system: kinzhal}]}\n"
+    )
+    recs = parse_attack_records(
+        HEAD + "2025-07-08 20:00,2025-07-09 08:00,X-47 Kinzhal,6,0,,Ukraine,kpszsu/a\n"
+        "2025-07-09,2025-07-09,Iskander-M,1,0,,Odesa oblast,PvKPivden/b\n"
+        "2025-07-09 20:00,2025-07-10 08:00,Iskander-M/KN-23,8,8,,Ukraine,kpszsu/c\n"
+        "2025-07-10,2025-07-10,Iskander-M,2,0,,Odesa oblast,PvKPivden/d\n"
+    )
+    d = deduplicate(recs, wc)
+    # Kinzhal nationally does not cover an Iskander-M regionally; Iskander-M/KN-23 does
+    assert [r.line for r in d.kept] == [2, 3, 4]
+    assert [r.line for r, _ in d.dropped] == [5]
+
+
 def test_resolve_splits_combined_names_equally_and_drones_by_share() -> None:
     _, _, res = tiny()
     by_line: dict[int, list[tuple[str, str | None, float, float | None]]] = {}
@@ -236,14 +255,14 @@ def test_real_records_window_before_2025_07_19() -> None:
     recs = load_attack_records(REAL)
     assert len(recs) == 2698
     d = deduplicate(recs, wc)
-    assert len(d.dropped) == 62
+    assert len(d.dropped) == 47
     res = resolve(d.kept, wc)
     assert res.unknown == {} and res.no_count == 3
     raids = group_raids(res.launches)
     ws = window_stats(raids)  # the 90 nights 2025-04-20 .. 2025-07-18
     cls = {k: (v.raids, round(v.total.launched, 3)) for k, v in ws.by_class.items()}
     assert cls == {
-        "ballistic_missile": (45, 192.0),
+        "ballistic_missile": (45, 195.0),
         "cruise_missile": (28, 374.0),
         "decoy_drone": (88, 7288.8),
         "owa_drone": (88, 7896.2),

@@ -17,10 +17,12 @@ De-duplication (:func:`deduplicate`), in order:
 2. A row from a regional account (anything but the Air Force command
    ``kpszsu``, the Commander-in-Chief or the General Staff; see
    :data:`~qdb.models.weapons.NATIONAL_ACCOUNTS`) is dropped when a national row
-   of the same attack night reports a weapon of the same threat class: the
-   national overnight total already counts what the regional command saw in its
-   sector. A regional row of a night and class no national row reports is kept
-   (it is then the only report of that attack).
+   of the same attack night reports the same weapon (the same threat class and
+   red system, after the name mapping: ``Iskander-M`` in a regional post and
+   ``Iskander-M/KN-23`` in the national one are the same weapon; Iskander-M and
+   Kinzhal are not): the national overnight total already counts what the
+   regional command saw in its sector. A regional row of a weapon no national
+   row reports that night is kept (it is then the only report of that attack).
 
 Attack night (:attr:`~qdb.models.weapons.AttackRecord.night`): the date of
 ``time_start`` minus 12 hours, so an attack from 19:30 with missiles at 02:00
@@ -63,6 +65,7 @@ __all__ = [
     "recorded_raids_as_inventory",
     "resolve",
     "threat_classes_of",
+    "threat_keys_of",
     "window_stats",
 ]
 
@@ -104,11 +107,16 @@ def percentile(values: Sequence[float], q: float) -> float:
 
 def threat_classes_of(record: AttackRecord, weapons: WeaponClasses) -> frozenset[str]:
     """Threat classes a record's weapon name counts (empty if ignored or unknown)."""
-    out: set[str] = set()
+    return frozenset(cls for cls, _ in threat_keys_of(record, weapons))
+
+
+def threat_keys_of(record: AttackRecord, weapons: WeaponClasses) -> frozenset[Key]:
+    """(class, system) pairs a record's weapon name counts (empty if ignored or unknown)."""
+    out: set[Key] = set()
     for name in split_model_name(record.model):
         w = weapons.lookup(name)
         if w is not None:
-            out.update(p.class_ for p in w.parts_on(record.night))
+            out.update((p.class_, p.system) for p in w.parts_on(record.night))
     return frozenset(out)
 
 
@@ -255,19 +263,19 @@ def deduplicate(records: Sequence[AttackRecord], weapons: WeaponClasses) -> Dedu
             continue
         first.setdefault(key, rec)
         unique.append(rec)
-    national: dict[tuple[dt.date, str], AttackRecord] = {}
+    national: dict[tuple[dt.date, Key], AttackRecord] = {}
     for rec in unique:
         if rec.national:
-            for cls in threat_classes_of(rec, weapons):
-                national.setdefault((rec.night, cls), rec)
+            for weapon in threat_keys_of(rec, weapons):
+                national.setdefault((rec.night, weapon), rec)
     kept: list[AttackRecord] = []
     for rec in unique:
         if not rec.national:
             cover = next(
                 (
-                    national[(rec.night, c)]
-                    for c in sorted(threat_classes_of(rec, weapons))
-                    if (rec.night, c) in national
+                    national[(rec.night, k)]
+                    for k in sorted(threat_keys_of(rec, weapons), key=lambda k: (k[0], k[1] or ""))
+                    if (rec.night, k) in national
                 ),
                 None,
             )
