@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 __all__ = [
+    "CalibrationError",
     "DataError",
     "EditError",
     "OptimizeError",
@@ -83,3 +84,7 @@ class SelectionError(QdbError, LookupError):
 
 class OptimizeError(QdbError, ValueError):
     """The optimiser was given an impossible request (e.g. negative budget)."""
+
+
+class CalibrationError(QdbError, ValueError):
+    """A calibration input cannot be fitted (e.g. too few days, nothing observed)."""
