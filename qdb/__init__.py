@@ -11,8 +11,7 @@ from typing import Any
 
 from qdb.errors import DataError, EditError, QdbError
 
-__version__ = "0.1.0"
-ENGINE_VERSION = __version__
+from qdb.version import ENGINE_VERSION, __version__
 
 __all__ = [
     "ENGINE_VERSION",

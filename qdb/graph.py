@@ -9,8 +9,10 @@ One ``networkx.MultiDiGraph``:
 * node ``"contest:ID"`` (``kind="contest"``, ``model``, ``order``);
 * edge system -> class, key ``"is_of_class"``;
 * edge class -> contest, key ``"threatens"`` (``weight``) and/or ``"counters"``
-  (``weight`` = offset coefficient; for layered defence also ``layer`` = its
-  position, outer first).
+  (``weight`` = offset coefficient; for ``iamd`` contests the layer classes
+  that engage its threats, with ``layer`` = position, outer first);
+* edge class -> class, key ``"engages"`` (interceptor -> threat, ``pk``) and
+  ``"fires"`` (gun or launcher -> its munition class).
 
 Explanations, exports, critical-system analysis and the Monte Carlo incidence
 matrices are read off this graph with :func:`participants`.
@@ -84,8 +86,18 @@ def build_graph(m: Matchup) -> nx.MultiDiGraph:
             G.add_edge(f"class:{cls_id}", cnode, key="threatens", weight=w.value)
         for cls_id, w in con.counters.items():
             G.add_edge(f"class:{cls_id}", cnode, key="counters", weight=w.value)
-        for pos, cls_id in enumerate(con.layers):
-            G.add_edge(f"class:{cls_id}", cnode, key="counters", weight=1.0, layer=pos)
+        if con.law == "iamd":
+            for cls_id in con.threats:
+                G.add_edge(f"class:{cls_id}", cnode, key="threatens", weight=1.0)
+            layers = m.catalog.iamd.layers if m.catalog.iamd is not None else []
+            for pos, cls_id in enumerate(layers):
+                if any(e.threat in con.threats for e in m.catalog.classes[cls_id].engages):
+                    G.add_edge(f"class:{cls_id}", cnode, key="counters", weight=1.0, layer=pos)
+    for cid, cls in m.catalog.classes.items():
+        for e in cls.engages:
+            G.add_edge(f"class:{cid}", f"class:{e.threat}", key="engages", pk=e.pk.value)
+        if cls.fires is not None and cls.fires.munition in m.catalog.classes:
+            G.add_edge(f"class:{cid}", f"class:{cls.fires.munition}", key="fires")
     return G
 
 

@@ -7,11 +7,10 @@ Each is drawn from the triangular distribution ``(low, estimate, high)``;
 inputs named together in ``catalog.correlations`` are drawn through a Gaussian
 copula so that their rank (Spearman) correlation is the declared ``rho``.
 
-The evaluation reproduces the one-sample engine (:mod:`qdb.contests`) with
-numpy arrays: per-class aggregates of units and quality are read off the
-capability-offset graph once (:class:`Plan`), then every contest of every
-sample is evaluated with array operations — the layered-defence cascade loops
-over its few layers, vectorised over samples. Samples run in chunks so memory
+The evaluation is the engine itself (:func:`qdb.contests.evaluate`): the point
+assessment is one column of its value matrix, a chunk of samples is many
+columns of the same code — there is no second copy of the laws. Samples run in
+chunks so memory
 stays bounded whatever the sample count; percentiles are exact (linear
 interpolation, as numpy's default) with bounded memory (:class:`_Quantiles`).
 
@@ -28,17 +27,17 @@ evaluate (:func:`evaluate_balances`), summarise (:func:`monte_carlo`).
 
 from __future__ import annotations
 
-import hashlib
 import math
 import os
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from qdb.contests.plan import Plan, UncertainInput, compile_plan
 from qdb.errors import QdbError
 from qdb.models import Matchup
-from qdb.models.estimate import Estimate
 from qdb.results import round_sig
+from qdb.verdicts import at_least
 
 if TYPE_CHECKING:
     import numpy as np
@@ -70,8 +69,6 @@ ELEMENT_BUDGET = 4_000_000
 STORE_CAP = 12_000_000
 """Most balances kept for exact percentiles before switching to bracketing."""
 
-PK_CAP = 0.99
-LEAK_FLOOR = 1e-6
 _HALF_ULP = 2.0**-54
 
 
@@ -84,455 +81,20 @@ class SamplingError(QdbError, ValueError):
 # ---------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class UncertainInput:
-    """One ranged number the assessment reads, drawn triangular ``(low, estimate, high)``.
+def _balances(plan: Plan, rows: FloatArray) -> FloatArray:
+    """Balances (contests x samples) of input-major draws ``rows``."""
+    from qdb.contests import evaluate
 
-    Examples
-    --------
-    >>> x = UncertainInput("russia:geran2.per_day", 40, 60, 100)
-    >>> float(x.ppf(0.0)), float(x.ppf(1.0))
-    (40.0, 100.0)
-    """
-
-    target: str
-    low: float
-    estimate: float
-    high: float
-
-    @property
-    def stream_key(self) -> int:
-        """64-bit key of this input's random stream (from its name)."""
-        return int.from_bytes(hashlib.sha256(self.target.encode()).digest()[:8], "little")
-
-    def ppf(self, u: Any) -> Any:
-        """Inverse CDF of the triangular distribution at ``u`` (0-1), clipped to the range."""
-        import numpy as np
-
-        a, c, b = float(self.low), float(self.estimate), float(self.high)
-        u = np.asarray(u, dtype=np.float64)
-        fc = (c - a) / (b - a)
-        left = a + np.sqrt(u * ((b - a) * (c - a)))
-        right = b - np.sqrt((1.0 - u) * ((b - a) * (b - c)))
-        return np.clip(np.where(u < fc, left, right), a, b)
-
-    def _from_words(self, words: npt.NDArray[np.uint64], out: FloatArray, tmp: FloatArray) -> None:
-        """Fill ``out`` with one draw per random 64-bit word (the hot loop of sampling).
-
-        The two 32-bit halves of a word are two uniforms U, V; then
-        ``(1 - f)·min(U, V) + f·max(U, V)`` with ``f = (estimate - low) / (high -
-        low)`` is triangular on (0, f, 1) (Stein and Keblis 2009) — exact in
-        distribution, without the square root and branch of the inverse CDF.
-        min and max do not care which half comes first, so the draw is the same
-        on little- and big-endian machines.
-        """
-        import numpy as np
-
-        a, c, b = float(self.low), float(self.estimate), float(self.high)
-        f = (c - a) / (b - a)
-        halves = words.view(np.uint32)
-        x, y = halves[0::2], halves[1::2]
-        np.multiply(np.minimum(x, y), (b - a) * (1.0 - f) * 2.0**-32, out=out)
-        np.multiply(np.maximum(x, y), (b - a) * f * 2.0**-32, out=tmp)
-        out += tmp
-        out += a
-
-
-# ---------------------------------------------------------------------------
-# The plan: incidence structure read off the graph once
-# ---------------------------------------------------------------------------
-
-
-@dataclass
-class _Member:
-    """One system inside a per-class aggregate: slots of its numbers."""
-
-    qty: int
-    rdy: int
-    quality: int
-    training: int
-    enablers: tuple[int, ...]
-    stock: int | None
-    per_day: int | None
-
-
-@dataclass
-class _Lanchester:
-    index: int
-    id: str
-    red: list[tuple[str, int]]  # (class, weight slot)
-    blue: list[tuple[str, int]]
-    p: int
-
-
-@dataclass
-class _Layer:
-    classes: list[str]
-    pk: int
-    spd: int
-    limited: bool  # every system of the layer holds a stock
-
-
-@dataclass
-class _Layered:
-    index: int
-    id: str
-    red: list[tuple[str, int]]
-    layers: list[_Layer]
-    days: int
-    accept: int
-
-
-@dataclass
-class Plan:
-    """A matchup compiled for vectorised evaluation.
-
-    Every number the contests read is a *slot*: a constant or an uncertain
-    input. ``inputs`` are the uncertain slots (the columns of a sample
-    matrix); ``contest_inputs[cid]`` the inputs each contest reads.
-    """
-
-    contest_ids: tuple[str, ...]
-    critical: tuple[bool, ...]
-    matched: float
-    offset: float
-    inputs: tuple[UncertainInput, ...]
-    contest_inputs: dict[str, tuple[int, ...]]
-    _points: list[float] = field(repr=False)
-    _slot_input: dict[int, int] = field(repr=False)
-    _members: dict[tuple[str, str], list[_Member]] = field(repr=False)
-    _contests: list[_Lanchester | _Layered] = field(repr=False)
-
-    # -- compilation ------------------------------------------------------
-    @classmethod
-    def compile(cls, m: Matchup) -> Plan:
-        """Read the incidence structure of ``m`` off its capability-offset graph."""
-        from qdb.graph import build_graph
-
-        G = build_graph(m)
-        points: list[float] = []
-        slot_of: dict[str, int] = {}
-        ests: dict[int, tuple[str, Estimate]] = {}
-        const_of: dict[float, int] = {}
-
-        def const(x: float) -> int:
-            if x not in const_of:
-                const_of[x] = len(points)
-                points.append(float(x))
-            return const_of[x]
-
-        def slot(name: str, e: Estimate | None, default: float) -> int:
-            if e is None:
-                return const(default)
-            if not e.uncertain:
-                return const(float(e.value))
-            if name not in slot_of:
-                slot_of[name] = len(points)
-                points.append(float(e.value))
-                ests[slot_of[name]] = (name, e)
-            return slot_of[name]
-
-        members: dict[tuple[str, str], list[_Member]] = {}
-        used: dict[tuple[str, str], set[int]] = {}
-
-        def side_members(role: str, cls_id: str) -> tuple[str, str]:
-            key = (role, cls_id)
-            if key in members:
-                return key
-            inv = m.blue if role == "blue" else m.red
-            klass = m.catalog.classes[cls_id]
-            out: list[_Member] = []
-            seen: set[int] = set()
-            for s in inv.systems:
-                if s.class_ != cls_id:
-                    continue
-                pre = f"{inv.side}:{s.id}."
-                tr = inv.training.get(klass.branch)
-                ens = tuple(
-                    slot(f"{inv.side}:enablers.{e}", inv.enablers[e].value, 1.0)
-                    for e in m.catalog.enablers_by_domain.get(klass.domain, ())
-                    if e in inv.enablers
-                )
-                mem = _Member(
-                    qty=slot(pre + "quantity", s.quantity, 0.0),
-                    rdy=slot(pre + "readiness", s.readiness, 1.0),
-                    quality=slot(pre + "quality", s.quality, 1.0),
-                    training=slot(
-                        f"{inv.side}:training.{klass.branch}", tr.value if tr else None, 1.0
-                    ),
-                    enablers=ens,
-                    stock=None if s.stock is None else slot(pre + "stock", s.stock, 0.0),
-                    per_day=None if s.per_day is None else slot(pre + "per_day", s.per_day, 0.0),
-                )
-                out.append(mem)
-                seen |= {mem.qty, mem.rdy, mem.quality, mem.training, *ens}
-            members[key] = out
-            used[key] = seen
-            return key
-
-        def class_slots(key: tuple[str, str], fields: Sequence[str]) -> set[int]:
-            out: set[int] = set()
-            for mem in members[key]:
-                for f in fields:
-                    v = getattr(mem, f)
-                    if isinstance(v, tuple):
-                        out |= set(v)
-                    elif v is not None:
-                        out.add(v)
-            return out
-
-        contests: list[_Lanchester | _Layered] = []
-        contest_slots: dict[str, set[int]] = {}
-        for order, con in enumerate(m.catalog.contests):
-            cnode = f"contest:{con.id}"
-            red: list[tuple[str, int]] = []
-            blue: list[tuple[str, int]] = []
-            layer_classes: dict[int, list[str]] = {}
-            for cls_node, _, key, data in G.in_edges(cnode, keys=True, data=True):
-                cls_id = G.nodes[cls_node]["id"]
-                if key == "threatens":
-                    w = slot(f"catalog:contests.{con.id}.threat.{cls_id}", con.threat[cls_id], 0.0)
-                    side_members("red", cls_id)
-                    red.append((cls_id, w))
-                elif key == "counters":
-                    side_members("blue", cls_id)
-                    if data.get("layer") is not None:
-                        layer_classes.setdefault(int(data["layer"]), []).append(cls_id)
-                    else:
-                        w = slot(
-                            f"catalog:contests.{con.id}.counters.{cls_id}",
-                            con.counters[cls_id],
-                            0.0,
-                        )
-                        blue.append((cls_id, w))
-            here: set[int] = set()
-            if con.law == "layered_defence":
-                days = slot(f"catalog:contests.{con.id}.campaign_days", con.campaign_days, 1.0)
-                accept = slot(
-                    f"catalog:contests.{con.id}.acceptable_leakage", con.acceptable_leakage, 0.1
-                )
-                layers: list[_Layer] = []
-                for pos, cls_id in enumerate(con.layers):
-                    klass = m.catalog.classes[cls_id]
-                    parts = layer_classes.get(pos, [])
-                    mems = [mem for c in parts for mem in members[("blue", c)]]
-                    layers.append(
-                        _Layer(
-                            classes=parts,
-                            pk=slot(f"catalog:classes.{cls_id}.pk", klass.pk, 0.0),
-                            spd=slot(
-                                f"catalog:classes.{cls_id}.shots_per_day", klass.shots_per_day, 0.0
-                            ),
-                            limited=bool(mems) and all(x.stock is not None for x in mems),
-                        )
-                    )
-                    here |= {layers[-1].pk, layers[-1].spd}
-                    for c in parts:
-                        here |= used[("blue", c)]
-                        if layers[-1].limited:
-                            here |= class_slots(("blue", c), ["stock"])
-                for c, w in red:
-                    here |= {w} | class_slots(("red", c), ["qty", "per_day"])
-                here |= {days, accept}
-                contests.append(_Layered(order, con.id, red, layers, days, accept))
-            else:
-                if con.law == "power":
-                    p = slot(f"catalog:contests.{con.id}.exponent", con.exponent, 1.0)
-                else:
-                    p = const(2.0 if con.law == "square" else 1.0)
-                for role, lst in (("red", red), ("blue", blue)):
-                    for c, w in lst:
-                        here |= {w} | used[(role, c)]
-                here.add(p)
-                contests.append(_Lanchester(order, con.id, red, blue, p))
-            contest_slots[con.id] = here
-
-        # uncertain inputs: only the slots some contest reads, in first-use order
-        all_used = set().union(*contest_slots.values()) if contest_slots else set()
-        ordered = sorted(s for s in ests if s in all_used)
-        inputs = tuple(
-            UncertainInput(ests[s][0], ests[s][1].low, ests[s][1].estimate, ests[s][1].high)
-            for s in ordered
-        )
-        slot_input = {s: i for i, s in enumerate(ordered)}
-        return cls(
-            contest_ids=tuple(c.id for c in m.catalog.contests),
-            critical=tuple(c.critical for c in m.catalog.contests),
-            matched=m.catalog.thresholds.matched,
-            offset=m.catalog.thresholds.offset,
-            inputs=inputs,
-            contest_inputs={
-                cid: tuple(sorted(slot_input[s] for s in sl if s in slot_input))
-                for cid, sl in contest_slots.items()
-            },
-            _points=points,
-            _slot_input=slot_input,
-            _members=members,
-            _contests=contests,
-        )
-
-    # -- evaluation ---------------------------------------------------------
-    def point_values(self) -> FloatArray:
-        """The point estimates of :attr:`inputs` (one row of a sample matrix)."""
-        import numpy as np
-
-        return np.array([x.estimate for x in self.inputs], dtype=np.float64)
-
-    def evaluate(self, rows: FloatArray, contests: Sequence[int] | None = None) -> FloatArray:
-        """Balances of every contest for samples given input-major.
-
-        Parameters
-        ----------
-        rows : ndarray, shape (len(inputs), n)
-            Row ``j`` holds the values of ``inputs[j]`` in ``n`` samples.
-        contests : sequence of int, optional
-            Evaluate only these contests (positions in ``contest_ids``); the
-            other rows of the result are NaN.
-
-        Returns
-        -------
-        ndarray, shape (len(contest_ids), n)
-            The balance; NaN where the contest is uncontested (red has no units).
-        """
-        import numpy as np
-
-        n = rows.shape[1]
-        env: list[Any] = [np.float64(x) for x in self._points]
-        for s, j in self._slot_input.items():
-            env[s] = rows[j]
-        cache: dict[tuple[str, str], tuple[Any, Any]] = {}
-
-        def units(role: str, cls_id: str) -> tuple[Any, Any]:
-            """(Σ quantity·readiness, Σ quantity·readiness·q) of a side's class.
-
-            A class's systems share one training multiplier and one enabler
-            product (same branch, same domain), so ``Σ u·q = t·Σ u·quality``;
-            point-valued systems are summed as scalars first.
-            """
-            key = (role, cls_id)
-            if key not in cache:
-                mems = self._members[key]
-                u_s: Any = np.float64(0.0)
-                uq_s: Any = np.float64(0.0)
-                u_arr: list[Any] = []
-                uq_arr: list[Any] = []
-                for mem in mems:
-                    u = env[mem.qty] * env[mem.rdy]
-                    uq = u * env[mem.quality]
-                    if u.ndim:
-                        u_arr.append(u)
-                    else:
-                        u_s = u_s + u
-                    if uq.ndim:
-                        uq_arr.append(uq)
-                    else:
-                        uq_s = uq_s + uq
-                for x in u_arr:
-                    u_s = u_s + x
-                for x in uq_arr:
-                    uq_s = uq_s + x
-                if mems:
-                    tech: Any = env[mems[0].training]
-                    for e in mems[0].enablers:
-                        tech = tech * env[e]
-                    uq_s = uq_s * tech
-                cache[key] = (u_s, uq_s)
-            return cache[key]
-
-        out = np.empty((len(self._contests), n), dtype=np.float64)
-        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-            if contests is not None:
-                out.fill(np.nan)
-            wanted = set(range(len(self._contests)) if contests is None else contests)
-            for con in self._contests:
-                if con.index not in wanted:
-                    continue
-                if isinstance(con, _Lanchester):
-                    beta = self._lanchester(con, env, units)
-                else:
-                    beta = self._layered(con, env, units)
-                out[con.index] = beta
-        return out
-
-    @staticmethod
-    def _lanchester(con: _Lanchester, env: list[Any], units: Callable[..., Any]) -> Any:
-        import numpy as np
-
-        sums = []
-        for role, lst in (("blue", con.blue), ("red", con.red)):
-            n_tot: Any = np.float64(0.0)
-            nq_tot: Any = np.float64(0.0)
-            for c, w in lst:
-                u, uq = units(role, c)
-                n_tot = n_tot + env[w] * u
-                nq_tot = nq_tot + env[w] * uq
-            sums.append((n_tot, nq_tot))
-        (nb, nqb), (nr, nqr) = sums
-        r = nr / nb
-        q = (nqb / nb) / (nqr / nr)
-        p = env[con.p]
-        if p.ndim == 0 and float(p) == 2.0:
-            req = r * r
-        elif p.ndim == 0 and float(p) == 1.0:
-            req = r
-        else:
-            req = np.power(r, p)
-        beta = q / req
-        beta = np.where(nb <= 0, 0.0, beta)
-        return np.where(nr <= 0, np.nan, beta)
-
-    def _layered(self, con: _Layered, env: list[Any], units: Callable[..., Any]) -> Any:
-        import numpy as np
-
-        days = env[con.days]
-        total: Any = np.float64(0.0)
-        for c, w in con.red:
-            for mem in self._members[("red", c)]:
-                if mem.per_day is None:
-                    continue
-                total = total + np.minimum(env[mem.per_day], env[mem.qty] / days) * env[w]
-        flying = total
-        for layer in con.layers:
-            u_sum: Any = np.float64(0.0)
-            uq_sum: Any = np.float64(0.0)
-            stock: Any = np.float64(0.0)
-            for c in layer.classes:
-                u, uq = units("blue", c)
-                u_sum = u_sum + u
-                uq_sum = uq_sum + uq
-                if layer.limited:
-                    for mem in self._members[("blue", c)]:
-                        stock = stock + env[mem.stock]  # type: ignore[index]
-            capacity = u_sum * env[layer.spd]
-            rationed = np.minimum(capacity, stock / days) if layer.limited else capacity
-            q_l = np.where(u_sum > 0, uq_sum / u_sum, 0.0)
-            pk = np.minimum(PK_CAP, env[layer.pk] * q_l)
-            fire = np.minimum(rationed, flying)
-            flying = flying - fire * pk
-        leak = np.maximum(0.0, flying / total)
-        beta = np.log(np.maximum(leak, LEAK_FLOOR)) / np.log(env[con.accept])
-        return np.where(total > 0, beta, np.nan)
-
-    # -- verdicts -----------------------------------------------------------
-    def holds(self, balances: FloatArray) -> npt.NDArray[np.bool_]:
-        """Per contest and sample: offset, matched or uncontested (β rounded to 12 digits)."""
-        import numpy as np
-
-        thr = self.matched
-        ok = np.isnan(balances) | (balances >= thr)
-        near = np.nonzero(np.abs(balances - thr) <= 1e-10 * thr)
-        for i, j in zip(*near, strict=True):
-            ok[i, j] = float(f"{balances[i, j]:.12g}") >= thr
-        return ok
+    return evaluate(plan, plan.values(rows)).balance
 
 
 def uncertain_inputs(m: Matchup) -> list[UncertainInput]:
-    """The ranged numbers (``low < high``) that some contest of ``m`` reads.
+    """The ranged numbers (``low < high``) that the engine reads from ``m``.
 
     Contest ``weight`` (it only weights the index) and class ``unit_cost_musd``
     are not inputs of the balances and are not drawn.
     """
-    return list(Plan.compile(m).inputs)
+    return list(compile_plan(m).inputs)
 
 
 # ---------------------------------------------------------------------------
@@ -724,7 +286,7 @@ def sample_inputs(
     import numpy as np
 
     _check(samples, seed)
-    plan = Plan.compile(m)
+    plan = compile_plan(m)
     cop, _ = _copula(m, plan.inputs)
     sampler = _Sampler(plan.inputs, seed, cop)
     X = np.empty((samples, len(plan.inputs)), dtype=np.float64)
@@ -750,11 +312,11 @@ def evaluate_balances(m: Matchup, X: FloatArray) -> FloatArray:
     """
     import numpy as np
 
-    plan = Plan.compile(m)
+    plan = compile_plan(m)
     rows = np.ascontiguousarray(np.asarray(X, dtype=np.float64).T)
     if rows.shape[0] != len(plan.inputs):
         raise SamplingError(f"expected {len(plan.inputs)} input columns, got {rows.shape[0]}")
-    return plan.evaluate(rows).T
+    return _balances(plan, rows).T
 
 
 # ---------------------------------------------------------------------------
@@ -901,6 +463,7 @@ class MonteCarloResult:
     uncertainty: dict[str, dict[str, float | None]]
     inputs: tuple[str, ...] = ()
     warnings: list[str] = field(default_factory=list)
+    p_offset: dict[str, float] = field(default_factory=dict)
 
     def contest_uncertainty(self, contest_id: str) -> dict[str, float | None]:
         """The ``uncertainty`` block of one contest (a fresh dict).
@@ -934,8 +497,8 @@ class MonteCarloResult:
 
 def _evaluated_chunks(
     plan: Plan, samples: int, seed: int, cop: _Copula | None, size: int, workers: int
-) -> Iterator[tuple[int, FloatArray, npt.NDArray[np.bool_]]]:
-    """``(n, balances, holds)`` per chunk; ``workers`` threads draw and evaluate.
+) -> Iterator[tuple[int, FloatArray, npt.NDArray[np.bool_], npt.NDArray[np.bool_]]]:
+    """``(n, balances, holds, offset)`` per chunk; ``workers`` threads draw and evaluate.
 
     Each worker owns a contiguous range of samples and its own streams, so the
     draws of sample ``i`` never depend on the number of workers; numpy releases
@@ -947,8 +510,8 @@ def _evaluated_chunks(
         sampler = _Sampler(plan.inputs, seed, cop)
         for start in range(0, samples, size):
             n = min(size, samples - start)
-            bal = plan.evaluate(sampler.draw(n))
-            yield n, bal, plan.holds(bal)
+            bal = _balances(plan, sampler.draw(n))
+            yield n, bal, at_least(bal, plan.matched), at_least(bal, plan.offset)
         return
     import queue
     import threading
@@ -974,8 +537,8 @@ def _evaluated_chunks(
                 if stop.is_set():
                     return
                 n = min(size, hi - start)
-                bal = plan.evaluate(sampler.draw(n))
-                put((n, bal, plan.holds(bal)))
+                bal = _balances(plan, sampler.draw(n))
+                put((n, bal, at_least(bal, plan.matched), at_least(bal, plan.offset)))
         except BaseException as exc:  # handed to the consumer, re-raised there
             put(exc)
         finally:
@@ -1005,8 +568,9 @@ def monte_carlo(
     samples: int,
     seed: int = 0,
     *,
-    chunk_size: int = 100_000,
+    chunk_size: int = 20_000,
     progress: Callable[[int], None] | None = None,
+    plan: Plan | None = None,
 ) -> MonteCarloResult:
     """Draw every ranged input, evaluate every contest per sample, summarise.
 
@@ -1048,7 +612,7 @@ def monte_carlo(
     import numpy as np
 
     _check(samples, seed)
-    plan = Plan.compile(m)
+    plan = plan or compile_plan(m)
     cop, warnings = _copula(m, plan.inputs)
     P = max(1, len(plan.inputs))
     size = max(1, min(int(chunk_size), max(1024, ELEMENT_BUDGET // P)))
@@ -1061,8 +625,10 @@ def monte_carlo(
         quants = {i: _Quantiles(PERCENTILES, cap) for i in keep}
         held = np.zeros(C, dtype=np.int64)
         certified = 0
-        for n, bal, ok in _evaluated_chunks(plan, samples, seed, cop, size, workers):
+        for n, bal, ok, off in _evaluated_chunks(plan, samples, seed, cop, size, workers):
             held += ok.sum(axis=1)
+            if report:
+                np.add(offsets, off.sum(axis=1), out=offsets)
             certified += int(np.count_nonzero(ok[crit].all(axis=0)))
             for i in keep:
                 row = bal[i]
@@ -1071,6 +637,7 @@ def monte_carlo(
                 progress(n)
         return [quants[i] for i in keep], held, certified
 
+    offsets = np.zeros(C, dtype=np.int64)
     quants, held, certified = run(range(C), cap, True)
     pcts: dict[int, list[float | None]] = {}
     missed = []
@@ -1099,4 +666,8 @@ def monte_carlo(
         uncertainty=unc,
         inputs=tuple(x.target for x in plan.inputs),
         warnings=warnings,
+        p_offset={
+            cid: float(round_sig(int(offsets[i]) / samples) or 0.0)
+            for i, cid in enumerate(plan.contest_ids)
+        },
     )

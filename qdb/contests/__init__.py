@@ -1,38 +1,21 @@
-"""Contest laws behind one interface: a new law is one new module plus one entry in LAWS."""
+"""The engine: a matchup compiled into slots (:mod:`~qdb.contests.plan`) and every law
+written once over arrays of samples (:mod:`~qdb.contests.evaluate`).
 
-from __future__ import annotations
+The point assessment, the Monte Carlo, sensitivity, critical-system analysis,
+projection and the optimiser all evaluate through :func:`evaluate`.
+"""
 
-from collections.abc import Callable, Sequence
-from functools import partial
-from typing import Any
+from qdb.contests.evaluate import evaluate
+from qdb.contests.plan import Plan, UncertainInput, compile_plan
+from qdb.contests.result import FACTOR_NAMES, LEAK_FLOOR, Evaluation, RaidOutcome
 
-from qdb.contests.base import ContestModel, contributors, verdict
-from qdb.contests.lanchester import exponent_of, lanchester
-from qdb.contests.layered import layered_defence
-from qdb.graph import Participant
-from qdb.models import CapabilityClass, Contest, Thresholds
-from qdb.results import ContestResult
-
-__all__ = ["LAW_MODELS", "ContestModel", "contributors", "evaluate", "exponent_of", "verdict"]
-
-LAW_MODELS: dict[str, Callable[..., ContestResult]] = {
-    "square": lanchester,
-    "linear": lanchester,
-    "power": lanchester,
-    "layered_defence": layered_defence,
-}
-
-
-def evaluate(
-    contest: Contest,
-    blue: Sequence[Participant],
-    red: Sequence[Participant],
-    thresholds: Thresholds,
-    classes: dict[str, CapabilityClass],
-) -> ContestResult:
-    """Evaluate one contest with the model of its law."""
-    model: Any = LAW_MODELS[contest.law]
-    if contest.law == "layered_defence":
-        model = partial(model, classes=classes)
-    result: ContestResult = model(contest, blue, red, thresholds)
-    return result
+__all__ = [
+    "FACTOR_NAMES",
+    "LEAK_FLOOR",
+    "Evaluation",
+    "Plan",
+    "RaidOutcome",
+    "UncertainInput",
+    "compile_plan",
+    "evaluate",
+]

@@ -1,11 +1,12 @@
-"""Lanchester laws: square (aimed fire), linear (area fire) and power (mixed).
+"""Lanchester laws: square (aimed fire), linear (area fire) and power (mixed), over samples.
 
-With ``N`` the weighted units and ``Q`` the unit-weighted mean quality of each
-side, the balance is ``β = (Q_blue / Q_red) / (N_red / N_blue) ** p``: the
-quality edge blue holds divided by the edge it needs to offset red's numbers.
-Under the square law (p = 2) fighting strength is ``Q · N²`` (Lanchester 1916);
-under the linear law (p = 1) it is ``Q · N``; ``power`` takes p from the data
-(e.g. Hartley's fits of historical battles give exponents between 1 and 2).
+With ``N`` the weighted units (ammunition-limited: ``n_s = w · quantity ·
+readiness · u_s``) and ``Q`` the unit-weighted mean quality of each side,
+``β = (Q_blue / Q_red) / (N_red / N_blue) ** p``: the quality edge blue holds
+divided by the edge it needs to offset red's numbers. Factors are log terms
+that sum to ``ln β``: numbers (−p·ln r with every gun supplied), sustainment
+(what ammunition takes off), equipment, training, technology (ln of the
+blue/red ratio of unit-weighted means) and interaction (the rest).
 
 References
 ----------
@@ -16,89 +17,89 @@ D. S. Hartley, *Topics in Operations Research: Predicting Combat Effects*, 2001.
 
 from __future__ import annotations
 
-import math
-from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
 
-from qdb.contests.base import contributors, result
-from qdb.graph import Participant
-from qdb.models import Contest, Thresholds
-from qdb.results import ContestResult
+if TYPE_CHECKING:
+    import numpy as np
+    import numpy.typing as npt
 
-__all__ = ["exponent_of", "lanchester"]
+    FloatArray = npt.NDArray[np.float64]
 
+from qdb.contests.result import FACTOR_NAMES, Evaluation
 
-def exponent_of(contest: Contest) -> float:
-    """p: 2 for square, 1 for linear, the data's ``exponent`` for power."""
-    if contest.law == "square":
-        return 2.0
-    if contest.law == "linear":
-        return 1.0
-    if contest.exponent is None:
-        raise ValueError(f"contest {contest.id!r}: power law needs an exponent")
-    return contest.exponent.value
+if TYPE_CHECKING:
+    from qdb.contests.plan import LanchesterContest, Plan
+
+__all__ = ["lanchester"]
 
 
-def _means(parts: Sequence[Participant]) -> tuple[float, float, float, float, float]:
-    """N, and the n-weighted means of q, quality, training and technology."""
-    n = sum(p.units for p in parts)
-    if n <= 0:
-        return 0.0, 0.0, 0.0, 0.0, 0.0
-    return (
-        n,
-        sum(p.units * p.q for p in parts) / n,
-        sum(p.units * p.quality for p in parts) / n,
-        sum(p.units * p.training for p in parts) / n,
-        sum(p.units * p.technology for p in parts) / n,
-    )
+def _side_sums(
+    members: tuple[tuple[int, int], ...],
+    V: FloatArray,
+    base: FloatArray,
+    q: FloatArray,
+) -> tuple[FloatArray, FloatArray, FloatArray | None]:
+    """(N, Σ n·q, n per member) of one side of a contest."""
+    import numpy as np
+
+    if not members:
+        z = np.zeros(base.shape[1])
+        return z, z, None
+    idx = [i for i, _ in members]
+    nn = V[[s for _, s in members]] * base[idx]
+    return nn.sum(axis=0), (nn * q[idx]).sum(axis=0), nn
 
 
 def lanchester(
-    contest: Contest,
-    blue: Sequence[Participant],
-    red: Sequence[Participant],
-    thresholds: Thresholds,
-) -> ContestResult:
-    """Evaluate a square, linear or power-law contest.
+    plan: Plan,
+    con: LanchesterContest,
+    V: FloatArray,
+    ev: Evaluation,
+    q: FloatArray,
+    avail: FloatArray,
+    units: FloatArray,
+    quality: FloatArray,
+    training: FloatArray,
+    tech: FloatArray,
+    detail: bool,
+) -> None:
+    import numpy as np
 
-    Examples
-    --------
-    Four blue units of quality 1.5 against eight red units of quality 1.0 under
-    the square law: r = 2, q = 1.5, β = 1.5 / 2² = 0.375 (shortfall).
-    """
-    p = exponent_of(contest)
-    nb, qb, eb, tb, kb = _means(blue)
-    nr, qr, er, tr, kr = _means(red)
-    numbers_ratio = quality_ratio = required = balance = None
-    factors = None
-    if nr <= 0:
-        numbers_ratio = 0.0 if nb > 0 else None
-    elif nb <= 0:
-        balance = 0.0
-    else:
-        r = nr / nb
-        q = qb / qr
-        numbers_ratio, quality_ratio = r, q
-        required = r**p
-        balance = q / required
-        ln_b = math.log(q) - p * math.log(r)
-        factors = {
-            "numbers": -p * math.log(r),
-            "equipment": math.log(eb / er),
-            "training": math.log(tb / tr),
-            "technology": math.log(kb / kr),
-        }
-        factors["interaction"] = ln_b - sum(factors.values())
-    return result(
-        contest,
-        balance,
-        thresholds,
-        exponent=p,
-        blue_units=nb,
-        red_units=nr,
-        numbers_ratio=numbers_ratio,
-        quality_ratio=quality_ratio,
-        required_quality_ratio=required,
-        factors=factors,
-        contributors_blue=contributors(blue, lambda x: x.units * x.q),
-        contributors_red=contributors(red, lambda x: x.units * x.q),
-    )
+    i = con.index
+    p = V[con.exponent]
+    nb, nqb, n_blue = _side_sums(con.blue, V, units, q)
+    nr, nqr, n_red = _side_sums(con.red, V, units, q)
+    r = nr / nb
+    qr = (nqb / nb) / (nqr / nr)
+    req = r**p
+    beta = np.where(nb > 0, qr / req, 0.0)
+    ev.balance[i] = np.where(nr > 0, beta, np.nan)
+    if not detail:
+        return
+    assert ev.factors is not None
+    contested = (nr > 0) & (nb > 0)
+    ev.exponent[i] = p  # type: ignore[index]
+    ev.blue_units[i] = nb  # type: ignore[index]
+    ev.red_units[i] = nr  # type: ignore[index]
+    ev.numbers_ratio[i] = np.where(contested, r, np.where((nr <= 0) & (nb > 0), 0.0, np.nan))  # type: ignore[index]
+    ev.quality_ratio[i] = np.where(contested, qr, np.nan)  # type: ignore[index]
+    ev.required[i] = np.where(contested, req, np.nan)  # type: ignore[index]
+    nb_raw = _side_sums(con.blue, V, avail, q)[0]
+    nr_raw = _side_sums(con.red, V, avail, q)[0]
+    r_raw = nr_raw / nb_raw
+
+    def mean(members: tuple[tuple[int, int], ...], nn: Any, x: FloatArray, tot: Any) -> Any:
+        if nn is None:
+            return np.full(V.shape[1], np.nan)
+        return (nn * x[[j for j, _ in members]]).sum(axis=0) / tot
+
+    f: dict[str, Any] = {
+        "numbers": -p * np.log(r_raw),
+        "sustainment": -p * (np.log(r) - np.log(r_raw)),
+    }
+    for name, x in (("equipment", quality), ("training", training), ("technology", tech)):
+        f[name] = np.log(mean(con.blue, n_blue, x, nb) / mean(con.red, n_red, x, nr))
+    ln_b = np.log(qr) - p * np.log(r)
+    f["interaction"] = ln_b - sum(f[k] for k in FACTOR_NAMES[:-1])
+    for k, v in f.items():
+        ev.factors[k][i] = np.where(contested, v, np.nan)

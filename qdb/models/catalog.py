@@ -18,10 +18,42 @@ from qdb.models.base import (
 )
 from qdb.models.estimate import Estimate, est
 
-__all__ = ["LAWS", "CapabilityClass", "Catalog", "Contest", "Correlation", "Thresholds"]
+__all__ = [
+    "LAWS",
+    "CapabilityClass",
+    "Catalog",
+    "Contest",
+    "Correlation",
+    "Engagement",
+    "Fires",
+    "Iamd",
+    "Thresholds",
+]
 
-Law = Literal["square", "linear", "power", "layered_defence"]
-LAWS: tuple[str, ...] = ("square", "linear", "power", "layered_defence")
+Law = Literal["square", "linear", "power", "iamd"]
+LAWS: tuple[str, ...] = ("square", "linear", "power", "iamd")
+LANCHESTER_LAWS: tuple[str, ...] = ("square", "linear", "power")
+
+
+class Fires(FrozenModel):
+    """A gun or launcher limited by ammunition: what it fires and how fast."""
+
+    munition: Slug = Field(description="A munition class (a catalog class priced per round).")
+    rate: Annotated[Estimate, est(gt=0)] = Field(
+        description="Rounds one unit fires a day at the assessed intensity."
+    )
+    rationale: str | None = None
+
+
+class Engagement(FrozenModel):
+    """One line of an interceptor class's `engages` list (in engagement priority order)."""
+
+    threat: Slug = Field(description="A threat class.")
+    pk: Probability = Field(description="Single-shot kill probability vs a threat of quality 1.")
+    shots: Annotated[Estimate, est(ge=1, le=8)] = Field(
+        default=Estimate.point(1), description="Rounds fired per target (shoot-look-shoot: 1-2)."
+    )
+    rationale: str | None = None
 
 
 class CapabilityClass(FrozenModel):
@@ -33,11 +65,26 @@ class CapabilityClass(FrozenModel):
     unit_cost_musd: NonNegative = Field(description="Cost of one unit, million USD.")
     name: str | None = None
     description: str | None = None
-    pk: Probability | None = Field(
-        default=None, description="Layer classes: single-shot kill probability."
+    fires: Fires | None = Field(
+        default=None, description="Guns and launchers limited by ammunition."
     )
-    shots_per_day: NonNegative | None = Field(
-        default=None, description="Layer classes: engagements a unit can fire a day."
+    shots_per_raid: NonNegative | None = Field(
+        default=None,
+        description="Interceptor classes: rounds one ready unit can fire in one raid "
+        "(ready launchers and fire channels).",
+    )
+    coverage: Probability | None = Field(
+        default=None,
+        description="Interceptor classes: share of a raid's threats that pass within reach of "
+        "this class's units (0-1).",
+    )
+    engages: list[Engagement] = Field(
+        default_factory=list,
+        description="Interceptor classes: threats engaged, in priority order.",
+    )
+    round_cost_musd: NonNegative | None = Field(
+        default=None,
+        description="Interceptor classes: cost of one interceptor round (optimiser buys rounds).",
     )
     source: Id | None = Field(default=None, description="Id in the catalog `sources`.")
     rationale: str | None = None
@@ -56,7 +103,8 @@ class Contest(FrozenModel):
     critical: bool = False
     weight: Annotated[Estimate, est(gt=0)] = Field(default=Estimate.point(1))
     threat: dict[Slug, Positive] = Field(
-        min_length=1, description="Red classes -> weight (threat units per system unit)."
+        default_factory=dict,
+        description="Lanchester laws: red classes -> weight (threat units per system unit).",
     )
     counters: dict[Slug, Positive] = Field(
         default_factory=dict,
@@ -64,14 +112,16 @@ class Contest(FrozenModel):
     )
     exponent: Annotated[Estimate, est(ge=1, le=4)] | None = Field(
         default=None,
-        description="`power` law only: the exponent p (1 = linear, 2 = square). Below 1, adding "
-        "units of low quality would lower the balance, so p >= 1 is required.",
+        description="Lanchester exponent p (number or range): `square` defaults it to 2, "
+        "`linear` to 1, `power` requires it. Below 1, adding units of low quality would lower "
+        "the balance, so p >= 1 is required.",
     )
-    layers: list[Slug] = Field(
-        default_factory=list, description="`layered_defence`: blue classes, outer to inner."
+    threats: list[Slug] = Field(
+        default_factory=list, description="`iamd`: threat classes whose leakage it scores."
     )
-    acceptable_leakage: Annotated[Estimate, est(gt=0, lt=1)] | None = None
-    campaign_days: Annotated[Estimate, est(gt=0)] | None = None
+    acceptable_leakage: Annotated[Estimate, est(gt=0, lt=1)] | None = Field(
+        default=None, description="`iamd`: leakage (0-1) at which the balance is 1."
+    )
     rationale: NonEmptyStr
     sources: list[Id] = Field(default_factory=list, description="Ids in the catalog `sources`.")
 
@@ -95,11 +145,22 @@ class Correlation(FrozenModel):
     rationale: NonEmptyStr
 
 
+class Iamd(FrozenModel):
+    """Integrated air and missile defence: the interceptor classes, outer to inner."""
+
+    layers: list[Slug] = Field(min_length=1, description="Interceptor classes, outer to inner.")
+    rationale: str | None = None
+
+
 class Catalog(FrozenModel):
     """The shared definitions every inventory is read against."""
 
     sources: dict[Id, Source] = Field(default_factory=dict)
+    campaign_days: Annotated[int, Field(ge=1, le=3650, strict=True)] = Field(
+        default=90, description="Horizon (days) of the air campaign and of ammunition supply."
+    )
     classes: dict[Slug, CapabilityClass] = Field(min_length=1)
+    iamd: Iamd | None = Field(default=None, description="Layers of the air campaign.")
     enablers_by_domain: dict[Slug, list[Slug]] = Field(default_factory=dict)
     contests: list[Contest] = Field(min_length=1)
     thresholds: Thresholds = Field(default_factory=Thresholds)

@@ -18,6 +18,7 @@ from qdb.models.inventory import RESERVED_SYSTEM_IDS, Inventory
 __all__ = [
     "Finding",
     "check_catalog",
+    "check_classes",
     "check_commitment",
     "check_contest",
     "check_dataset",
@@ -54,7 +55,7 @@ def suggest(name: str, known: Iterable[str]) -> str:
 
 
 def check_catalog(cat: Catalog) -> list[Finding]:
-    """Contest classes exist, layers carry pk and shots_per_day, law fields match."""
+    """Contest classes exist, law fields match, munitions, engagements and layers resolve."""
     out: list[Finding] = []
     classes = cat.classes
     if cat.thresholds.matched >= cat.thresholds.offset:
@@ -87,6 +88,7 @@ def check_catalog(cat: Catalog) -> list[Finding]:
             )
         seen.setdefault(con.id, i)
         out.extend(check_contest(i, con, cat.classes, cat.sources))
+    out.extend(check_classes(cat))
     for i, corr in enumerate(cat.correlations):
         from qdb.targets import parse_target
 
@@ -120,58 +122,112 @@ def check_contest(
     for s in con.sources:
         if s not in sources:
             out.append(Finding((*here, "sources"), f"unknown source {s!r}" + suggest(s, sources)))
-    if con.law == "layered_defence":
-        if not con.layers:
+    for j, cls in enumerate(con.threats):
+        if cls not in classes:
+            out.append(
+                Finding((*here, "threats", j), f"unknown class {cls!r}" + suggest(cls, classes))
+            )
+    if con.law == "iamd":
+        if not con.threats:
             out.append(
                 Finding(
-                    (*here, "layers"),
-                    "layered_defence needs `layers` (blue classes, outer to inner)",
+                    here, "iamd contest needs `threats` (threat classes whose leakage it scores)"
                 )
-            )
-        if con.counters:
-            out.append(
-                Finding((*here, "counters"), "layered_defence uses `layers`, not `counters`")
             )
         if con.acceptable_leakage is None:
-            out.append(Finding(here, "layered_defence needs `acceptable_leakage` (0-1, e.g. 0.1)"))
-        if con.campaign_days is None:
-            out.append(Finding(here, "layered_defence needs `campaign_days` (e.g. 30)"))
-        if len(set(con.layers)) != len(con.layers):
-            out.append(Finding((*here, "layers"), "a layer class is listed twice"))
-        for j, cls in enumerate(con.layers):
-            if cls not in classes:
-                out.append(
-                    Finding((*here, "layers", j), f"unknown class {cls!r}" + suggest(cls, classes))
-                )
-                continue
-            k = classes[cls]
-            if k is None:  # present but invalid: its own problems are reported
-                continue
-            missing = [f for f in ("pk", "shots_per_day") if getattr(k, f) is None]
-            if missing:
-                what = {
-                    "pk": "pk (single-shot kill probability, 0-1)",
-                    "shots_per_day": "shots_per_day (per unit)",
-                }
+            out.append(Finding(here, "iamd contest needs `acceptable_leakage` (0-1, e.g. 0.1)"))
+        for f in ("threat", "counters", "exponent"):
+            if getattr(con, f):
                 out.append(
                     Finding(
-                        (*here, "layers", j),
-                        f"layer class {cls!r} needs "
-                        f"{' and '.join(what[m] for m in missing)} in classes.{cls}",
+                        (*here, f),
+                        f"`{f}` belongs to Lanchester contests; an iamd contest is scored by the "
+                        "campaign's leakage (catalog `iamd.layers`, classes' `engages`)",
                     )
                 )
-    else:
-        if not con.counters:
-            out.append(
-                Finding((*here, "counters"), f"{con.law} law needs `counters` (blue classes)")
-            )
-        for f in ("layers", "acceptable_leakage", "campaign_days"):
-            if getattr(con, f):
-                out.append(Finding((*here, f), f"`{f}` belongs to layered_defence contests only"))
+        return out
+    if not con.threat:
+        out.append(Finding(here, f"{con.law} law needs `threat` (red classes -> weight)"))
+    if not con.counters:
+        out.append(Finding((*here, "counters"), f"{con.law} law needs `counters` (blue classes)"))
+    for f in ("threats", "acceptable_leakage"):
+        if getattr(con, f):
+            out.append(Finding((*here, f), f"`{f}` belongs to iamd contests only"))
     if con.law == "power" and con.exponent is None:
         out.append(Finding(here, "power law needs `exponent` (e.g. 1.5)"))
-    if con.law != "power" and con.exponent is not None:
-        out.append(Finding((*here, "exponent"), "`exponent` belongs to power-law contests only"))
+    return out
+
+
+def check_classes(cat: Catalog) -> list[Finding]:
+    """Munitions, engagements and the iamd layers refer to classes that exist."""
+    out: list[Finding] = []
+    classes = cat.classes
+    for cid, c in classes.items():
+        if c.fires is not None and c.fires.munition not in classes:
+            out.append(
+                Finding(
+                    ("classes", cid, "fires", "munition"),
+                    f"unknown munition class {c.fires.munition!r}"
+                    + suggest(c.fires.munition, classes),
+                )
+            )
+        seen: set[str] = set()
+        for j, e in enumerate(c.engages):
+            if e.threat not in classes:
+                out.append(
+                    Finding(
+                        ("classes", cid, "engages", j, "threat"),
+                        f"unknown threat class {e.threat!r}" + suggest(e.threat, classes),
+                    )
+                )
+            if e.threat in seen:
+                out.append(
+                    Finding(
+                        ("classes", cid, "engages", j, "threat"),
+                        f"{e.threat!r} is engaged twice; list each threat once",
+                    )
+                )
+            seen.add(e.threat)
+    layers = cat.iamd.layers if cat.iamd is not None else []
+    if len(set(layers)) != len(layers):
+        out.append(Finding(("iamd", "layers"), "a layer class is listed twice"))
+    for j, cls in enumerate(layers):
+        if cls not in classes:
+            out.append(
+                Finding(("iamd", "layers", j), f"unknown class {cls!r}" + suggest(cls, classes))
+            )
+            continue
+        k = classes[cls]
+        missing = [
+            what
+            for f, what in (
+                ("shots_per_raid", "shots_per_raid (rounds a ready unit fires in one raid)"),
+                ("engages", "engages (threat, pk, shots)"),
+            )
+            if not getattr(k, f)
+        ]
+        if missing:
+            out.append(
+                Finding(
+                    ("iamd", "layers", j),
+                    f"layer class {cls!r} needs {' and '.join(missing)} in classes.{cls}",
+                )
+            )
+    iamd_contests = [c for c in cat.contests if c.law == "iamd"]
+    if iamd_contests and not layers:
+        out.append(
+            Finding(("iamd",), "iamd contests need `iamd: {layers: [...]}` (outer to inner)")
+        )
+    engaged = {e.threat for cls in layers if cls in classes for e in classes[cls].engages}
+    for i, con in enumerate(cat.contests):
+        if con.law == "iamd" and con.threats and not set(con.threats) & engaged:
+            out.append(
+                Finding(
+                    ("contests", i, "threats"),
+                    "no layer engages these threats: everything launched leaks",
+                    "warning",
+                )
+            )
     return out
 
 
@@ -233,6 +289,61 @@ def check_inventory(inv: Inventory, cat: Catalog) -> list[Finding]:
                     f"unknown source {d.source!r}" + suggest(d.source, inv.sources),
                 )
             )
+    fired = {k.fires.munition for k in cat.classes.values() if k.fires is not None}
+    for mun, entry in inv.munitions.items():
+        if mun not in fired:
+            out.append(
+                Finding(
+                    ("munitions", mun),
+                    f"no class fires munition {mun!r} (a munition is named by a class's "
+                    "`fires: {munition}`)" + suggest(mun, fired),
+                )
+            )
+        if entry.source not in inv.sources:
+            out.append(
+                Finding(
+                    ("munitions", mun, "source"),
+                    f"unknown source {entry.source!r}" + suggest(entry.source, inv.sources),
+                )
+            )
+    limited = {
+        cat.classes[s.class_].fires.munition  # type: ignore[union-attr]
+        for s in inv.systems
+        if s.class_ in cat.classes and cat.classes[s.class_].fires is not None
+    }
+    for mun in sorted(limited - set(inv.munitions)):
+        out.append(
+            Finding(
+                ("munitions",) if inv.munitions else (),
+                f"no `munitions` entry for {mun!r}: the systems that fire it are unlimited",
+                "warning",
+            )
+        )
+    raid_ids: dict[str, int] = {}
+    for i, raid in enumerate(inv.raids):
+        if raid.id in raid_ids:
+            out.append(
+                Finding(
+                    ("raids", i, "id"),
+                    f"duplicate raid id {raid.id!r} (first at raids[{raid_ids[raid.id]}])",
+                )
+            )
+        raid_ids.setdefault(raid.id, i)
+        if raid.source is not None and raid.source not in inv.sources:
+            out.append(
+                Finding(
+                    ("raids", i, "source"),
+                    f"unknown source {raid.source!r}" + suggest(raid.source, inv.sources),
+                )
+            )
+        for sid in raid.size:
+            if sid not in seen:
+                out.append(
+                    Finding(
+                        ("raids", i, "size", sid),
+                        f"{inv.side} has no system {sid!r}" + suggest(sid, seen),
+                    )
+                )
     for branch in sorted(set(branches_used) - set(inv.training)):
         out.append(
             Finding(
@@ -301,10 +412,6 @@ def check_commitment(com: Commitment, cat: Catalog) -> list[Finding]:
 def check_dataset(ds: Dataset) -> list[tuple[str, Finding]]:
     """Every cross-file check of a data folder, as ``(path, finding)`` pairs."""
     out: list[tuple[str, Finding]] = [(ds.catalog_path, f) for f in check_catalog(ds.catalog)]
-    layered_threats: set[str] = set()
-    for con in ds.catalog.contests:
-        if con.law == "layered_defence":
-            layered_threats.update(con.threat)
     seen: dict[tuple[str, str], str] = {}
     ipaths = ds.inventory_paths or ("",) * len(ds.inventories)
     for inv, path in zip(ds.inventories, ipaths, strict=True):
@@ -321,18 +428,21 @@ def check_dataset(ds: Dataset) -> list[tuple[str, Finding]]:
                 )
             )
         seen.setdefault(key, path)
-        for i, s in enumerate(inv.systems):
-            if s.class_ in layered_threats and s.per_day is None:
-                out.append(
-                    (
-                        path,
-                        Finding(
-                            ("systems", i),
-                            f"{s.id!r} is a threat in a layered_defence contest but has no per_day; it sends none",
-                            "warning",
-                        ),
+        if inv.raids:
+            launched = {s.class_ for raid in inv.raids for s in inv.systems if s.id in raid.size}
+            for con in ds.catalog.contests:
+                if con.law == "iamd" and not set(con.threats) & launched:
+                    out.append(
+                        (
+                            path,
+                            Finding(
+                                ("raids",),
+                                f"no raid launches a threat of iamd contest {con.id!r} "
+                                f"({', '.join(con.threats)}): it is uncontested against {inv.side}",
+                                "warning",
+                            ),
+                        )
                     )
-                )
     cpaths = ds.commitment_paths or ("",) * len(ds.commitments)
     sides = {inv.side for inv in ds.inventories}
     for com, path in zip(ds.commitments, cpaths, strict=True):

@@ -15,17 +15,18 @@ from qdb.models.base import (
     NonNegative,
     Positive,
     Probability,
+    Provenance,
     Slug,
     Source,
 )
 from qdb.models.estimate import Estimate, est
 
-__all__ = ["ClassDynamics", "Inventory", "System"]
+__all__ = ["ClassDynamics", "Inventory", "Munition", "Raid", "System"]
 
 RESERVED_SYSTEM_IDS = frozenset({"training", "enablers"})
 
 
-class System(FrozenModel):
+class System(Provenance):
     """One line of an inventory: a named weapon system in a catalog class."""
 
     id: Id = Field(description="Unique in the file; `training` and `enablers` are reserved.")
@@ -42,11 +43,44 @@ class System(FrozenModel):
     source: Id = Field(description="Id of an entry in this file's `sources`.")
     origin: str | None = Field(default=None, description="Supplier country or producer.")
     stock: NonNegative | None = Field(
-        default=None, description="Rounds or interceptors held (layered defence rations them)."
+        default=None,
+        description="Interceptor systems: rounds held (none = unlimited). Red threat systems: "
+        "rounds on hand at day 0 (none = `quantity`).",
     )
     per_day: NonNegative | None = Field(
-        default=None, description="Launches or sorties a day (threats in layered defence)."
+        default=None,
+        description="Interceptor systems: rounds resupplied a day. Red threat systems: rounds "
+        "produced a day. Added each morning from day 1 of the air campaign.",
     )
+    notes: str | None = None
+
+
+class Munition(Provenance):
+    """Rounds of one munition class a side holds and receives (ammunition-limited fires)."""
+
+    stock: NonNegative = Field(description="Rounds on hand at the snapshot date.")
+    per_day: NonNegative = Field(
+        default=Estimate.point(0),
+        description="Rounds a day from production and deliveries.",
+    )
+    source: Id = Field(description="Id of an entry in this file's `sources`.")
+    notes: str | None = None
+
+
+class Raid(FrozenModel):
+    """A recurring strike package of the red side (the air campaign)."""
+
+    id: Id
+    every_days: Annotated[int, Field(ge=1, le=3650, strict=True)] = Field(
+        description="Days between raids (1 = every day)."
+    )
+    first_day: Annotated[int, Field(ge=0, le=3650, strict=True)] = Field(
+        default=0, description="Campaign day of the first raid (day 0 is the first day)."
+    )
+    size: dict[Id, NonNegative] = Field(
+        min_length=1, description="Threat system id -> rounds launched per raid."
+    )
+    source: Id | None = Field(default=None, description="Id in this file's `sources`.")
     notes: str | None = None
 
 
@@ -79,6 +113,13 @@ class Inventory(FrozenModel):
     systems: list[System] = Field(default_factory=list)
     dynamics: dict[Slug, ClassDynamics] = Field(
         default_factory=dict, description="Per catalog class: production and attrition rates."
+    )
+    munitions: dict[Slug, Munition] = Field(
+        default_factory=dict,
+        description="Munition class -> rounds on hand and a day (classes with `fires` use them).",
+    )
+    raids: list[Raid] = Field(
+        default_factory=list, description="Red side: the recurring raids of the air campaign."
     )
     notes: str | None = None
 

@@ -1,0 +1,208 @@
+"""Single points of failure: blue systems whose loss changes a critical contest's judgement.
+
+A lost system leaves every contest it takes part in, with its stock (its
+quantity becomes 0). Each candidate is re-scored on the same draws as the
+baseline (common random numbers: the first ``samples`` samples of the run),
+and only the contests it is in are re-evaluated:
+
+* Lanchester contests by running sums — ``N' = N − n_s``, ``Σnq' = Σnq −
+  n_s q_s`` — except that when the system fires a munition its side rations,
+  the munition's best-first allocation is redone for that munition's users
+  (the shells it no longer fires go to the next guns in line);
+* the air campaign (shared magazines) is re-run for each interceptor system,
+  candidates batched as extra columns of one evaluation.
+
+So the analysis is linear in systems (times a munition group's size). A system
+is reported when, without it, a critical contest that holds (judged offset or
+matched; with ``samples`` 0, by its point verdict) no longer does (judged
+shortfall or indeterminate), ranked by the drop in P(certified). A contest
+already judged shortfall or indeterminate has no single point of failure to
+report: it does not hold with confidence to begin with.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from qdb.contests import evaluate
+from qdb.contests.ammunition import fill as ammunition_fill
+from qdb.contests.plan import IamdContest, LanchesterContest, Plan
+from qdb.results import Assessment, CriticalSystem
+from qdb.verdicts import at_least, judgement, verdict
+
+if TYPE_CHECKING:
+    import numpy as np
+    import numpy.typing as npt
+
+    FloatArray = npt.NDArray[np.float64]
+
+__all__ = ["critical_systems"]
+
+HOLDS = ("offset", "matched", "uncontested")
+"""Judgements under which a contest holds: a single point of failure breaks one of these."""
+
+BATCH = 16
+"""Interceptor candidates re-run together (columns of one campaign evaluation)."""
+
+
+def _draws(plan: Plan, samples: int, seed: int) -> FloatArray:
+    """The value matrix: column 0 the point estimate, then the first ``samples`` draws."""
+    import numpy as np
+
+    if not samples or not plan.inputs:
+        return plan.values()
+    from qdb.uncertainty import _copula, _Sampler
+
+    cop, _ = _copula(plan.matchup, plan.inputs)
+    X = _Sampler(plan.inputs, seed, cop).draw(samples).copy()
+    X = np.concatenate([plan.point_values()[:, None], X], axis=1)
+    return plan.values(X)
+
+
+def _judge(bal: FloatArray, plan: Plan, confidence: float, sampled: bool) -> str:
+    """Judgement from a row of balances (column 0 = point; the rest = draws)."""
+    import numpy as np
+
+    if not sampled:
+        b = float(bal[0])
+        return verdict(None if b != b else b, plan.matched, plan.offset)
+    draws = bal[1:]
+    if np.isnan(draws).all():
+        return "uncontested"
+    return judgement(
+        float(at_least(draws, plan.offset).mean()),
+        float(at_least(draws, plan.matched).mean()),
+        confidence,
+    )
+
+
+def critical_systems(
+    plan: Plan, a: Assessment, *, seed: int = 0, samples: int = 0, confidence: float = 0.8
+) -> tuple[CriticalSystem, ...]:
+    """Blue systems whose loss breaks a critical contest that holds (see module doc).
+
+    Parameters
+    ----------
+    plan : Plan
+        The compiled matchup of ``a``.
+    a : Assessment
+        The baseline (for the index without each system).
+    seed, samples : int
+        Draws of the analysis: the first ``samples`` of the run with ``seed``;
+        0 judges by point verdicts.
+    confidence : float
+
+    Returns
+    -------
+    tuple of CriticalSystem
+        Ranked by the drop in P(certified), then by id.
+    """
+    import numpy as np
+
+    crit = [i for i, c in enumerate(plan.critical) if c]
+    if not crit:
+        return ()
+    V = _draws(plan, samples, seed)
+    sampled = V.shape[1] > 1
+    ev = evaluate(plan, V, detail=True)
+    assert ev.units is not None and ev.q is not None and ev.fill is not None
+    base = ev.balance
+    base_j = {i: _judge(base[i], plan, confidence, sampled) for i in crit}
+    holds = at_least(base[crit], plan.matched)  # (critical, columns)
+
+    def p_cert(rows: dict[int, Any]) -> float:
+        h = holds.copy()
+        for k, i in enumerate(crit):
+            if i in rows:
+                h[k] = at_least(rows[i], plan.matched)
+        ok = h.all(axis=0)
+        return float(ok[1:].mean()) if sampled else float(ok[0])
+
+    p0 = p_cert({})
+    avail = ev.units / np.where(ev.fill > 0, ev.fill, 1.0)  # quantity · readiness
+    # munition groups that ration: system -> (munition entry, users)
+    rationed = {u: mun for mun in plan.munitions for u in mun.users}
+    candidates: dict[int, dict[int, Any]] = {}  # system -> contest -> balances without it
+
+    for con in plan.contests:
+        if not isinstance(con, LanchesterContest) or con.index not in crit:
+            continue
+        p = V[con.exponent]
+        wb = {j: V[w] for j, w in con.blue}
+        nb_m = {j: wb[j] * ev.units[j] for j in wb}
+        nb = sum(nb_m.values(), np.zeros(V.shape[1]))
+        nqb = sum((nb_m[j] * ev.q[j] for j in wb), np.zeros(V.shape[1]))
+        nr = sum((V[w] * ev.units[j] for j, w in con.red), np.zeros(V.shape[1]))
+        nqr = sum((V[w] * ev.units[j] * ev.q[j] for j, w in con.red), np.zeros(V.shape[1]))
+        for s in wb:
+            n2, nq2 = nb - nb_m[s], nqb - nb_m[s] * ev.q[s]
+            mun = rationed.get(s)
+            if mun is not None:  # its shells go to the next guns in line
+                av = avail.copy()
+                av[s] = 0.0
+                f2 = ammunition_fill(plan, V, ev.q, av)
+                for u in mun.users:
+                    if u in wb and u != s:
+                        d = wb[u] * avail[u] * (f2[u] - ev.fill[u])
+                        n2, nq2 = n2 + d, nq2 + d * ev.q[u]
+            with np.errstate(divide="ignore", invalid="ignore"):
+                beta = np.where(n2 > 0, (nq2 / n2) / (nqr / nr) / (nr / n2) ** p, 0.0)
+            candidates.setdefault(s, {})[con.index] = np.where(nr > 0, beta, np.nan)
+
+    iamd = [c for c in plan.contests if isinstance(c, IamdContest) and c.index in crit]
+    if iamd:
+        threats = {t for c in iamd for t in c.threats}
+        interceptors = [
+            j
+            for layer in plan.layers
+            if any(e.threat in threats for e in layer.engages)
+            for j in layer.systems
+        ]
+        n = V.shape[1]
+        for start in range(0, len(interceptors), BATCH):
+            group = interceptors[start : start + BATCH]
+            big = np.tile(V, (1, len(group)))
+            for k, j in enumerate(group):
+                big[plan.systems[j].qty, k * n : (k + 1) * n] = 0.0
+            bal = evaluate(plan, big).balance
+            for k, j in enumerate(group):
+                rows = candidates.setdefault(j, {})
+                for c in iamd:
+                    rows[c.index] = bal[c.index, k * n : (k + 1) * n]
+
+    out: list[CriticalSystem] = []
+    for s, rows in candidates.items():
+        changed = {}
+        for i, b in rows.items():
+            if base_j[i] in HOLDS:
+                j = _judge(b, plan, confidence, sampled)
+                if j not in HOLDS:
+                    changed[i] = j
+        if not changed:
+            continue
+        num = den = 0.0
+        for r in a.contests:
+            if r.balance is None:
+                continue
+            i = plan.contest_ids.index(r.id)
+            b = float(rows[i][0]) if i in rows else r.balance
+            num += r.weight * min(b, 1.0)
+            den += r.weight
+        pc = p_cert(rows)
+        row = plan.systems[s]
+        out.append(
+            CriticalSystem(
+                kind="system",
+                id=row.id,
+                name=row.name,
+                flips=tuple(plan.contest_ids[i] for i in sorted(changed)),
+                index_without=num / den if den else None,
+                judgements_without=tuple(
+                    (plan.contest_ids[i], j) for i, j in sorted(changed.items())
+                ),
+                p_certified_without=pc if sampled else None,
+                p_certified_drop=(p0 - pc) if sampled else None,
+            )
+        )
+    out.sort(key=lambda c: (-(c.p_certified_drop or 0.0), -len(c.flips), c.id))
+    return tuple(out)
