@@ -10,6 +10,7 @@ from __future__ import annotations
 import sys
 
 # command modules register themselves on import (keep this list sorted)
+from qdb.cli import backtest_cmds as _backtest_cmds  # noqa: F401
 from qdb.cli import calibrate_cmds as _calibrate_cmds  # noqa: F401
 from qdb.cli import data_cmds as _data_cmds  # noqa: F401
 from qdb.cli import provenance_cmds as _provenance_cmds  # noqa: F401
