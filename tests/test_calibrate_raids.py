@@ -281,3 +281,28 @@ def test_real_records_window_before_2025_07_19() -> None:
         "missiles": (2, 44),
         "missiles_massed": (13, 7),
     }
+
+
+_ROW = st.tuples(
+    st.integers(1, 4),  # day of July
+    st.sampled_from(["02:00", "20:00", ""]),
+    st.sampled_from(
+        ["Kalibr", "Iskander-M", "Shahed-136/131", "Orlan-10", "X-101/X-555 and C-300"]
+    ),
+    st.integers(0, 50),
+    st.sampled_from(["kpszsu/a", "PvKPivden/b", "pvkshid/c"]),
+)
+
+
+@given(st.lists(_ROW, max_size=12))
+def test_dedup_is_idempotent_and_never_drops_national_rows(rows: list[tuple]) -> None:
+    text = HEAD + "".join(
+        f"2025-07-0{d}{' ' + t if t else ''},,{m},{n},{n // 2},,Ukraine,{s}\n"
+        for d, t, m, n, s in rows
+    )
+    recs = parse_attack_records(text)
+    d = deduplicate(recs, WC)
+    assert deduplicate(d.kept, WC).dropped == ()
+    assert len(d.kept) + len(d.dropped) == len(recs)
+    copies = {r.line for r, why in d.dropped if why.startswith("copy")}
+    assert all(not r.national for r, _ in d.dropped if r.line not in copies)
