@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from qdb.contests import FACTOR_NAMES, Evaluation, Plan, compile_plan, evaluate
@@ -214,6 +214,7 @@ def assess(
     critical_samples: int = CRITICAL_SAMPLES,
     options: Iterable[tuple[str, Any]] = (),
     engine_version: str | None = None,
+    progress: Callable[[int], None] | None = None,
 ) -> Assessment:
     """Assess a matchup: every contest, the index, the determination, critical systems.
 
@@ -235,6 +236,10 @@ def assess(
         Samples of that analysis (the first ones of the run).
     options : iterable of (name, value)
         Options that change results; they enter ``inputs_sha256``.
+    engine_version : str, optional
+        Recorded in the result (default: this engine's).
+    progress : callable, optional
+        Called with the number of Monte Carlo samples finished after each chunk.
 
     Returns
     -------
@@ -252,10 +257,12 @@ def assess(
     results = _contest_results(plan, V, ev)
     opts = [*options]
     p_cert: float | None = None
+    warnings: tuple[str, ...] = ()
     if samples:
         from qdb.uncertainty import monte_carlo
 
-        mc = monte_carlo(m, samples, seed, plan=plan)
+        mc = monte_carlo(m, samples, seed, plan=plan, progress=progress)
+        warnings = tuple(mc.warnings)
         opts += [("samples", samples), ("seed", seed), ("confidence", confidence)]
         new = []
         for r in results:
@@ -295,6 +302,7 @@ def assess(
             for r in ev.raid_log
         ),
         campaign_days=plan.campaign_days,
+        warnings=warnings,
     )
     if with_critical:
         from qdb.critical import critical_systems

@@ -3,13 +3,48 @@
 from __future__ import annotations
 
 import math
+import re
 
 from qdb.results import Assessment, ContestResult
 
-__all__ = ["closing_need", "explain_contest", "fmt_ratio", "verdict_sentence"]
+__all__ = [
+    "campaign_story",
+    "closing_need",
+    "escape_controls",
+    "explain_contest",
+    "fmt_balance",
+    "fmt_prob",
+    "fmt_ratio",
+    "judgement_sentence",
+    "verdict_sentence",
+]
+
+_UNSAFE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+"""Control characters (tab and newline excepted) and bidirectional overrides."""
+
+
+def escape_controls(text: str) -> str:
+    """``text`` safe for a terminal: control characters shown as ``\\xNN`` / ``\\uNNNN``.
+
+    Tabs and newlines are kept; escape sequences (``ESC ]52;...``) cannot reach
+    the terminal.
+
+    Examples
+    --------
+    >>> escape_controls("T \\x1b]52;c;x\\x07 ok\\n")
+    'T \\\\x1b]52;c;x\\\\x07 ok\\n'
+    """
+
+    def esc(m: re.Match[str]) -> str:
+        c = ord(m.group())
+        return f"\\x{c:02x}" if c < 0x100 else f"\\u{c:04x}"
+
+    return _UNSAFE.sub(esc, text)
+
 
 FACTOR_TEXT = {
-    "numbers": "numbers",
+    "numbers": "numbers (every gun supplied)",
+    "sustainment": "sustainment (ammunition supply)",
     "equipment": "equipment (system quality)",
     "training": "training",
     "technology": "technology (enablers: ISR, EW, C2, ...)",
@@ -43,17 +78,75 @@ def verdict_sentence(r: ContestResult, thresholds: dict[str, float], blue: str, 
         return f"Uncontested: {rd} fields nothing in this contest."
     if r.balance == 0:
         return f"Shortfall: {b} fields nothing that counters {rd} here."
-    if r.law == "layered_defence":
+    bal = fmt_balance(r.balance, thresholds)
+    if r.law == "iamd":
         return (
-            f"{r.verdict.capitalize()}: {fmt_pct(r.leakage)} of {rd}'s daily salvo gets through "
-            f"(balance {r.balance:.2f}; matched at {thresholds['matched']:.2f})."
+            f"{r.verdict.capitalize()}: {fmt_pct(r.leakage)} of the {fmt_num(r.red_units)} threats "
+            f"{rd} launches over the campaign get through (acceptable "
+            f"{fmt_pct(r.acceptable_leakage)}; balance {bal})."
         )
     assert r.numbers_ratio is not None and r.quality_ratio is not None
     return (
         f"{r.verdict.capitalize()}: {rd} holds a {fmt_ratio(r.numbers_ratio)} numerical advantage; "
         f"offsetting it takes a {r.required_quality_ratio:.2f}× quality edge and {b} holds "
-        f"{r.quality_ratio:.2f}× (balance {r.balance:.2f})."
+        f"{r.quality_ratio:.2f}× (balance {bal})."
     )
+
+
+def fmt_balance(b: float | None, thresholds: dict[str, float], digits: int = 2) -> str:
+    """A balance with enough digits that the printed number never contradicts its verdict.
+
+    Examples
+    --------
+    >>> t = {"matched": 0.9, "offset": 1.1}
+    >>> fmt_balance(1.0994, t), fmt_balance(0.8999, t), fmt_balance(0.95, t)
+    ('1.099', '0.8999', '0.95')
+    """
+    if b is None:
+        return "—"
+    from qdb.verdicts import verdict
+
+    m, o = thresholds["matched"], thresholds["offset"]
+    want = verdict(b, m, o)
+    for d in range(digits, 13):
+        text = f"{b:.{d}f}"
+        if verdict(float(text), m, o) == want:
+            return text
+    return f"{b:.12g}"
+
+
+JUDGEMENT_TEXT = {
+    "offset": "offset with confidence",
+    "matched": "matched or better with confidence",
+    "shortfall": "shortfall with confidence",
+    "indeterminate": "indeterminate (the evidence supports neither holding nor failing at the chosen confidence)",
+    "uncontested": "uncontested",
+}
+
+
+def judgement_sentence(r: ContestResult, confidence: float) -> str | None:
+    """The contest's judgement under uncertainty, with its probabilities (None without samples)."""
+    if r.p_holds is None or r.uncertainty is None:
+        return None
+    u = r.uncertainty
+    rng = ""
+    if u.get("balance_p05") is not None:
+        rng = f"; 90% of draws give a balance between {u['balance_p05']:.2f} and {u['balance_p95']:.2f}"
+    return (
+        f"Judgement at {100 * confidence:.0f}% confidence: {JUDGEMENT_TEXT[r.judgement]}. "
+        f"P(matched or better) = {fmt_prob(r.p_holds)}, P(offset) = {fmt_prob(r.p_offset)}{rng}."
+    )
+
+
+def fmt_prob(p: float | None) -> str:
+    """A probability as a percentage; below 1% as "< 1%" and above 99% as "> 99%"."""
+    if p is None:
+        return "—"
+    if 0 < p < 0.01:
+        return "< 1%"
+    if 0.99 < p < 1:
+        return "> 99%"
+    return f"{100 * p:.0f}%"
 
 
 def fmt_pct(x: float | None) -> str:
@@ -65,11 +158,12 @@ def closing_need(r: ContestResult, thresholds: dict[str, float]) -> str | None:
     if r.verdict != "shortfall" or r.balance is None:
         return None
     target = thresholds["matched"]
-    if r.law == "layered_defence":
+    if r.law == "iamd":
+        accept = r.acceptable_leakage or 0.1
         return (
             f"cut leakage from {fmt_pct(r.leakage)} to about "
-            f"{fmt_pct(math.exp(target * math.log(_accept_from(r))))} (more interceptors, "
-            "capacity or better kill probability in the layers)"
+            f"{fmt_pct(math.exp(target * math.log(accept)))} (more interceptor rounds, fire units "
+            "or coverage in the layers that engage these threats)"
         )
     if r.balance == 0 or r.exponent is None:
         return "field counter-systems in this contest at all"
@@ -81,12 +175,53 @@ def closing_need(r: ContestResult, thresholds: dict[str, float]) -> str | None:
     )
 
 
-def _accept_from(r: ContestResult) -> float:
-    # acceptable leakage from the balance identity: β = ln(leak)/ln(a)
-    if r.leakage is None or r.balance in (None, 0) or r.leakage <= 0 or r.leakage >= 1:
-        return 0.1
-    assert r.balance is not None
-    return math.exp(math.log(max(r.leakage, 1e-6)) / r.balance)
+def campaign_story(
+    a: Assessment, r: ContestResult, names: dict[str, str] | None = None
+) -> list[str]:
+    """The air campaign in words: which layer killed what, magazines, the worst raid."""
+    names = names or {}
+    blue, red = a.blue.capitalize(), a.red.capitalize()
+    threats = {c.class_ for c in r.contributors_red}
+    lines = [
+        f"The campaign: {a.campaign_days} days of {red}'s recorded raid pattern against {blue}'s "
+        "shared magazines (one campaign serves every air-defence contest)."
+    ]
+    killed = []
+    for s in a.campaign:
+        k = sum(v for t, v in s.kills_by_class if t in threats)
+        if k > 0:
+            killed.append((k, s))
+    killed.sort(key=lambda ks: (-ks[0], ks[1].system))
+    total = sum(k for k, _ in killed)
+    if killed:
+        lines.append(f"Kills of these threats ({fmt_num(total)} in all), by system:")
+        for k, s in killed[:8]:
+            nm = names.get(s.system, s.name or s.system)
+            lines.append(f"  {fmt_num(k):>8}  {nm} (layer {s.layer + 1}, {s.class_})")
+    else:
+        lines.append(f"No {blue} system engages these threats: everything launched leaks.")
+    out = [s for s in a.campaign if s.exhausted_day is not None]
+    if out:
+        lines.append("Magazines that ran dry:")
+        for s in sorted(out, key=lambda s: (s.exhausted_day or 0, s.system)):
+            nm = names.get(s.system, s.name or s.system)
+            lines.append(f"  day {s.exhausted_day}: {nm} ({fmt_num(s.fired)} rounds fired)")
+    else:
+        lines.append("No magazine ran dry within the campaign.")
+    worst = None
+    for rec in a.raids:
+        lau = sum(v for t, v in rec.launched if t in threats)
+        lea = sum(v for t, v in rec.leaked if t in threats)
+        if lau > 0 and (worst is None or lea / lau > worst[0]):
+            worst = (lea / lau, rec, lau, lea)
+    if worst is not None:
+        _, rec, lau, lea = worst
+        lines.append(
+            f"Worst raid: {rec.raid} on day {rec.day}, {fmt_num(lea)} of {fmt_num(lau)} leaked "
+            f"({fmt_pct(lea / lau)})."
+        )
+    lines.append("")
+    return lines
 
 
 def explain_contest(a: Assessment, contest_id: str, names: dict[str, str] | None = None) -> str:
@@ -113,36 +248,22 @@ def explain_contest(a: Assessment, contest_id: str, names: dict[str, str] | None
         f"Thresholds: matched ≥ {a.thresholds['matched']:.2f}, offset ≥ {a.thresholds['offset']:.2f}.",
         "",
     ]
-    if r.law == "layered_defence":
-        lines.append(
-            f"{red} launches {fmt_num(r.red_units)} threats a day (weighted); {blue}'s layers can fire "
-            f"{fmt_num(r.blue_units)} rationed shots a day."
-        )
-        for i, layer in enumerate(r.layers, 1):
-            stock = "unlimited" if layer["stock"] is None else fmt_num(layer["stock"])
-            lines.append(
-                f"  layer {i} {layer['class']}: capacity {fmt_num(layer['capacity'])}/day, "
-                f"rationed {fmt_num(layer['rationed'])}/day, stock {stock}, Pk {layer['pk']:.2f} "
-                f"→ {fmt_num(layer['shots'])} shots, {fmt_num(layer['kills'])} kills"
-            )
-        lines.append(f"Leakage {fmt_pct(r.leakage)}.")
-        if r.days_of_interceptors is not None:
-            lines.append(
-                f"Interceptor stocks last {r.days_of_interceptors:.1f} days if every layer fires "
-                "at full capacity."
-            )
-        lines.append("")
+    js = judgement_sentence(r, a.confidence)
+    if js:
+        lines += [js, ""]
+    if r.law == "iamd":
+        lines += campaign_story(a, r, names)
     elif r.factors is not None:
         lb = math.log(r.balance) if r.balance else float("-inf")
         lines.append(f"What decides it (natural-log terms that sum to ln balance = {lb:+.3f}):")
-        for k in ("numbers", "equipment", "training", "technology", "interaction"):
+        for k in FACTOR_TEXT:
             v = r.factors[k]
             side = blue if v > 0 else red if v < 0 else "neither side"
             lines.append(f"  {FACTOR_TEXT[k]:<42} {v:+.3f}  (×{math.exp(v):.2f}, favours {side})")
         lines.append("")
     for label, contribs, who in (
-        ("strength" if r.law != "layered_defence" else "expected kills", r.contributors_blue, blue),
-        ("strength" if r.law != "layered_defence" else "arrivals", r.contributors_red, red),
+        ("strength" if r.law != "iamd" else "kills", r.contributors_blue, blue),
+        ("strength" if r.law != "iamd" else "leakers", r.contributors_red, red),
     ):
         if not contribs:
             lines.append(f"{who}: nothing in this contest.")
@@ -160,8 +281,8 @@ def explain_contest(a: Assessment, contest_id: str, names: dict[str, str] | None
     if a.critical_systems:
         spof = [c for c in a.critical_systems if r.id in c.flips]
         if spof:
-            lines += ["", "Single points of failure (losing it flips this contest to shortfall):"]
+            lines += ["", "Single points of failure (losing it, this contest no longer holds):"]
             lines += [f"  {c.kind} {c.id}: {c.name}" for c in spof]
     if r.rationale:
         lines += ["", "Why this contest is framed this way:", f"  {r.rationale.strip()}"]
-    return "\n".join(lines) + "\n"
+    return escape_controls("\n".join(lines) + "\n")

@@ -207,6 +207,7 @@ class Assessment:
     raids: tuple[RaidRecord, ...] = ()
     campaign_days: int = 0
     critical_samples: int = 0
+    warnings: tuple[str, ...] = ()
 
     def contest(self, contest_id: str) -> ContestResult | None:
         for c in self.contests:

@@ -33,11 +33,12 @@ import math
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from qdb.contests.base import verdict
+from qdb.verdicts import verdict
 from qdb.errors import SelectionError
 from qdb.models import Matchup
 from qdb.results import round_sig
-from qdb.uncertainty import Plan, SamplingError
+from qdb.contests.plan import Plan, compile_plan
+from qdb.uncertainty import SamplingError
 
 if TYPE_CHECKING:
     import numpy as np
@@ -111,7 +112,7 @@ def tornado(m: Matchup, contest_id: str | Sequence[str] | None = None) -> list[d
     --------
     >>> # for bar in tornado(matchup, "air_defence")[0]["bars"][:3]: print(bar["input"])
     """
-    plan = Plan.compile(m)
+    plan = compile_plan(m)
     ids = _contest_ids(plan, contest_id)
     P = len(plan.inputs)
     rows = _base_rows(plan, 2 * P + 1)
@@ -119,7 +120,7 @@ def tornado(m: Matchup, contest_id: str | Sequence[str] | None = None) -> list[d
         rows[j, 1 + 2 * j] = x.low
         rows[j, 2 + 2 * j] = x.high
     pos = [plan.contest_ids.index(c) for c in ids]
-    B = plan.evaluate(rows, pos)
+    B = plan.balances(rows)
     out = []
     for cid, c in zip(ids, pos, strict=True):
         bars = []
@@ -148,7 +149,7 @@ def tornado(m: Matchup, contest_id: str | Sequence[str] | None = None) -> list[d
                 "title": con.title,
                 "critical": con.critical,
                 "balance": base,
-                "verdict": verdict(base, m.catalog.thresholds),
+                "verdict": verdict(base, m.catalog.thresholds.matched, m.catalog.thresholds.offset),
                 "bars": bars,
             }
         )
@@ -194,7 +195,7 @@ def sobol(
         raise SamplingError(f"--samples must be an integer of at least 2 (got {samples!r})")
     if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
         raise SamplingError(f"--seed must be a non-negative integer (got {seed!r})")
-    plan = Plan.compile(m)
+    plan = compile_plan(m)
     (cid,) = _contest_ids(plan, contest_id)
     idx = list(plan.contest_inputs[cid])
     n_base = 1 << max(1, (samples - 1).bit_length())
@@ -221,7 +222,7 @@ def sobol(
     for r, j in enumerate(idx):
         rows[j] = plan.inputs[j].ppf(U[:, r])
     c = plan.contest_ids.index(cid)
-    Y = plan.evaluate(rows, [c])[c]
+    Y = plan.balances(rows)[c]
     out["evaluations"] = int(Y.size)
     if np.isnan(Y).any():
         out["indices"] = None

@@ -6,10 +6,15 @@ Grammar (the left-hand side of a what-if EDIT)::
                                                                quality, stock, per_day)
     SIDE:training.BRANCH           russia:training.air
     SIDE:enablers.NAME             ukraine:enablers.isr
-    catalog:classes.CLASS.FIELD    catalog:classes.lr_sam.pk  (pk, shots_per_day,
-                                                               unit_cost_musd)
+    SIDE:munitions.CLASS.FIELD     ukraine:munitions.artillery_shell.per_day (stock, per_day)
+    SIDE:raids.RAID.SYSTEM         russia:raids.drone_mass.geran2   (rounds per raid)
+    catalog:classes.CLASS.FIELD    catalog:classes.mr_sam.coverage  (unit_cost_musd,
+                                   shots_per_raid, coverage, round_cost_musd, fires.rate)
+    catalog:classes.CLASS.engages.THREAT.FIELD
+                                   catalog:classes.bmd_sam.engages.ballistic_missile.pk
+                                   (pk, shots)
     catalog:contests.ID.threat.CLASS | .counters.CLASS | .weight | .exponent
-                                   | .acceptable_leakage | .campaign_days
+                                   | .acceptable_leakage
 
 ``SIDE`` is a side slug or ``blue``/``red``. A trailing ``.value`` after a
 training branch or enabler is accepted. Pure: no I/O.
@@ -24,7 +29,7 @@ from typing import Any, Literal
 from qdb.models.catalog import Catalog, Contest
 from qdb.models.dataset import Matchup
 from qdb.models.estimate import Estimate, EstimateBounds
-from qdb.models.inventory import Inventory, System
+from qdb.models.inventory import Inventory, Munition, Raid, System
 
 __all__ = [
     "SYSTEM_FIELDS",
@@ -36,10 +41,23 @@ __all__ = [
 ]
 
 SYSTEM_FIELDS = ("quantity", "readiness", "quality", "stock", "per_day")
-CLASS_FIELDS = ("pk", "shots_per_day", "unit_cost_musd")
-CONTEST_FIELDS = ("weight", "exponent", "acceptable_leakage", "campaign_days")
+MUNITION_FIELDS = ("stock", "per_day")
+CLASS_FIELDS = ("unit_cost_musd", "shots_per_raid", "coverage", "round_cost_musd", "fires.rate")
+ENGAGE_FIELDS = ("pk", "shots")
+CONTEST_FIELDS = ("weight", "exponent", "acceptable_leakage")
 
-Kind = Literal["system", "training", "enablers", "class", "threat", "counters", "contest"]
+Kind = Literal[
+    "system",
+    "training",
+    "enablers",
+    "munitions",
+    "raids",
+    "class",
+    "engages",
+    "threat",
+    "counters",
+    "contest",
+]
 
 _SLUG = r"[a-z][a-z0-9_]*"
 _ID = r"[A-Za-z0-9][A-Za-z0-9_\-]*"
@@ -59,8 +77,12 @@ class Target:
             return f"{self.scope}:{self.key}.{self.field}"
         if self.kind in ("training", "enablers"):
             return f"{self.scope}:{self.kind}.{self.key}"
+        if self.kind in ("munitions", "raids"):
+            return f"{self.scope}:{self.kind}.{self.key}.{self.field}"
         if self.kind == "class":
             return f"catalog:classes.{self.key}.{self.field}"
+        if self.kind == "engages":
+            return f"catalog:classes.{self.key}.engages.{self.field}"
         if self.kind == "contest":
             return f"catalog:contests.{self.key}.{self.field}"
         return f"catalog:contests.{self.key}.{self.kind}.{self.field}"
@@ -86,10 +108,18 @@ def parse_target(text: str) -> Target:
     if not sep or not re.fullmatch(_SLUG, scope):
         raise ValueError("expected SIDE:SYSTEM_ID.FIELD (e.g. ukraine:patriot.quantity)")
     if scope == "catalog":
-        m = re.fullmatch(rf"classes\.({_SLUG})\.(\w+)", rest)
+        m = re.fullmatch(rf"classes\.({_SLUG})\.engages\.({_SLUG})\.(\w+)", rest)
+        if m:
+            if m.group(3) not in ENGAGE_FIELDS:
+                raise ValueError(f"engagement field must be one of {', '.join(ENGAGE_FIELDS)}")
+            return Target("catalog", "engages", m.group(1), f"{m.group(2)}.{m.group(3)}")
+        m = re.fullmatch(rf"classes\.({_SLUG})\.([\w.]+)", rest)
         if m:
             if m.group(2) not in CLASS_FIELDS:
-                raise ValueError(f"class field must be one of {', '.join(CLASS_FIELDS)}")
+                raise ValueError(
+                    f"class field must be one of {', '.join(CLASS_FIELDS)} or "
+                    "engages.THREAT.pk|shots"
+                )
             return Target("catalog", "class", m.group(1), m.group(2))
         m = re.fullmatch(rf"contests\.({_SLUG})\.(threat|counters)\.({_SLUG})", rest)
         if m:
@@ -103,6 +133,19 @@ def parse_target(text: str) -> Target:
                 )
             return Target("catalog", "contest", m.group(1), m.group(2))
         raise ValueError("expected catalog:classes.CLASS.FIELD or catalog:contests.ID.FIELD")
+    m = re.fullmatch(rf"munitions\.({_SLUG})\.(\w+)", rest)
+    if m:
+        if m.group(2) not in MUNITION_FIELDS:
+            raise ValueError(
+                f"unknown field {m.group(2)!r}; a munition field is one of "
+                f"{', '.join(MUNITION_FIELDS)}"
+            )
+        return Target(scope, "munitions", m.group(1), m.group(2))
+    m = re.fullmatch(rf"raids\.({_ID})\.({_ID})", rest)
+    if m:
+        return Target(scope, "raids", m.group(1), m.group(2))
+    if rest.split(".", 1)[0] in ("munitions", "raids"):
+        raise ValueError(f"expected {scope}:munitions.CLASS.FIELD or {scope}:raids.RAID.SYSTEM")
     m = re.fullmatch(rf"(training|enablers)\.({_SLUG})(?:\.value)?", rest)
     if m:
         tkind: Kind = "training" if m.group(1) == "training" else "enablers"
@@ -126,6 +169,13 @@ def _system(inv: Inventory, sid: str) -> tuple[int, System]:
     raise LookupError(f"{inv.side} has no system {sid!r}")
 
 
+def _raid(inv: Inventory, rid: str) -> tuple[int, Raid]:
+    for i, r in enumerate(inv.raids):
+        if r.id == rid:
+            return i, r
+    raise LookupError(f"{inv.side} has no raid {rid!r}")
+
+
 def _contest(cat: Catalog, cid: str) -> tuple[int, Contest]:
     for i, c in enumerate(cat.contests):
         if c.id == cid:
@@ -144,10 +194,21 @@ def get_estimate(m: Matchup, t: Target) -> Estimate | None:
         The side, system, class or contest does not exist.
     """
     if t.scope == "catalog":
-        if t.kind == "class":
+        if t.kind in ("class", "engages"):
             if t.key not in m.catalog.classes:
                 raise LookupError(f"the catalog has no class {t.key!r}")
-            v: Any = getattr(m.catalog.classes[t.key], t.field)
+            cls = m.catalog.classes[t.key]
+            if t.kind == "engages":
+                threat, fld = t.field.split(".")
+                for e in cls.engages:
+                    if e.threat == threat:
+                        return getattr(e, fld)  # type: ignore[no-any-return]
+                raise LookupError(f"class {t.key!r} does not engage {threat!r}")
+            if t.field == "fires.rate":
+                if cls.fires is None:
+                    raise LookupError(f"class {t.key!r} has no `fires`")
+                return cls.fires.rate
+            v: Any = getattr(cls, t.field)
             return v  # type: ignore[no-any-return]
         _, con = _contest(m.catalog, t.key)
         if t.kind in ("threat", "counters"):
@@ -160,6 +221,16 @@ def get_estimate(m: Matchup, t: Target) -> Estimate | None:
     if t.kind in ("training", "enablers"):
         mult = getattr(inv, t.kind).get(t.key)
         return None if mult is None else mult.value  # type: ignore[no-any-return]
+    if t.kind == "munitions":
+        mun = inv.munitions.get(t.key)
+        if mun is None:
+            raise LookupError(f"{inv.side} has no munitions entry {t.key!r}")
+        return getattr(mun, t.field)  # type: ignore[no-any-return]
+    if t.kind == "raids":
+        _, raid = _raid(inv, t.key)
+        if t.field not in raid.size:
+            raise LookupError(f"raid {t.key!r} of {inv.side} launches no {t.field!r}")
+        return raid.size[t.field]
     _, s = _system(inv, t.key)
     return getattr(s, t.field)  # type: ignore[no-any-return]
 
@@ -167,13 +238,21 @@ def get_estimate(m: Matchup, t: Target) -> Estimate | None:
 def bounds_of(t: Target) -> EstimateBounds:
     """The validation bounds of the field at ``t``."""
     from qdb.models.base import Multiplier
-    from qdb.models.catalog import CapabilityClass
+    from qdb.models.catalog import CapabilityClass, Engagement, Fires
 
     if t.kind == "system":
         model: Any = System
         name = t.field
     elif t.kind in ("training", "enablers"):
         model, name = Multiplier, "value"
+    elif t.kind == "munitions":
+        model, name = Munition, t.field
+    elif t.kind == "raids":
+        return EstimateBounds(ge=0)
+    elif t.kind == "engages":
+        model, name = Engagement, t.field.split(".")[1]
+    elif t.kind == "class" and t.field == "fires.rate":
+        model, name = Fires, "rate"
     elif t.kind == "class":
         model, name = CapabilityClass, t.field
     elif t.kind == "contest":
@@ -202,8 +281,20 @@ def set_estimate(
 
     if t.scope == "catalog":
         cat = m.catalog
-        if t.kind == "class":
-            cls = cat.classes[t.key].model_copy(update={t.field: value})
+        if t.kind in ("class", "engages"):
+            cls = cat.classes[t.key]
+            if t.kind == "engages":
+                threat, fld = t.field.split(".")
+                engages = [
+                    e.model_copy(update={fld: value}) if e.threat == threat else e
+                    for e in cls.engages
+                ]
+                cls = cls.model_copy(update={"engages": engages})
+            elif t.field == "fires.rate":
+                assert cls.fires is not None
+                cls = cls.model_copy(update={"fires": cls.fires.model_copy(update={"rate": value})})
+            else:
+                cls = cls.model_copy(update={t.field: value})
             cat = cat.model_copy(update={"classes": {**cat.classes, t.key: cls}})
         else:
             i, con = _contest(cat, t.key)
@@ -229,6 +320,14 @@ def set_estimate(
             else Multiplier(value=value, rationale=rationale)
         )
         inv = inv.model_copy(update={t.kind: table2})
+    elif t.kind == "munitions":
+        mun = inv.munitions[t.key].model_copy(update={t.field: value})
+        inv = inv.model_copy(update={"munitions": {**inv.munitions, t.key: mun}})
+    elif t.kind == "raids":
+        i, raid = _raid(inv, t.key)
+        raids = list(inv.raids)
+        raids[i] = raid.model_copy(update={"size": {**raid.size, t.field: value}})
+        inv = inv.model_copy(update={"raids": raids})
     else:
         i, s = _system(inv, t.key)
         systems = list(inv.systems)

@@ -31,7 +31,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from qdb.errors import EditError, SelectionError
 from qdb.models.dataset import Matchup
-from qdb.models.estimate import Estimate
+from qdb.models.estimate import MAX_MAGNITUDE, Estimate
 from qdb.targets import Target, bounds_of, get_estimate, parse_target, set_estimate
 
 if TYPE_CHECKING:
@@ -95,10 +95,14 @@ def _number(text: str) -> float:
     if not re.fullmatch(_NUMBER, text):
         raise ValueError(f"{text!r} is not a number")
     if re.fullmatch(r"[-+]?\d+", text):
+        if len(text.lstrip("+-")) > 13:  # |x| > 1e12; never build a huge int
+            raise ValueError(f"{text[:20]}... is implausibly large; qdb figures stay below 1e12")
         return int(text)
     x = float(text)
     if not math.isfinite(x):
         raise ValueError(f"{text!r} is not a finite number")
+    if abs(x) > MAX_MAGNITUDE:
+        raise ValueError(f"{text} is implausibly large; qdb figures stay below 1e12")
     return x
 
 
@@ -157,6 +161,11 @@ def parse_edit(text: str) -> Edit:
     'training'
     """
     src = text.strip()
+    if any(c in src for c in "\r\n\x0b\x0c\x85\u2028\u2029"):
+        raise EditError(
+            src.encode("unicode_escape").decode("ascii"),
+            "an edit is one line (it holds a line break)",
+        )
     m = _EDIT.match(src)
     if not m:
         if re.search(r"(-=|/=)", src):
@@ -226,6 +235,12 @@ def new_value(edit: Edit, old: Estimate | None) -> Estimate:
     else:
         assert old is not None
         out = old.scaled(edit.value.value)
+    for v in (out.low, out.estimate, out.high):
+        if not math.isfinite(v) or abs(v) > MAX_MAGNITUDE:
+            raise EditError(
+                edit.text,
+                f"the result would be {v:g}; qdb figures stay finite and below 1e12",
+            )
     out = _cleaned(out)
     bounds = bounds_of(t)
     name = t.field if t.kind not in ("training", "enablers") else f"{t.kind}.{t.key}"
@@ -480,14 +495,20 @@ def apply_cli_edits(m: Matchup, sets: list[str], scenario: Path | None) -> Match
 
 
 def plan_cli_edits(
-    m: Matchup, sets: Sequence[str], scenario: Path | None
+    m: Matchup, sets: Sequence[str], scenario: Path | ScenarioFile | None
 ) -> tuple[Matchup, list[Change]]:
-    """Like :func:`apply_cli_edits`, also returning the changes (for ``--write``)."""
+    """Like :func:`apply_cli_edits`, also returning the changes (for ``--write``).
+
+    ``scenario`` may be a scenario already read (a stream such as ``/dev/stdin``
+    can be read only once).
+    """
     if scenario is None:
         return plan_edits(m, list(sets))
-    from qdb.io.scenario import load_scenario
+    if isinstance(scenario, Path | str):
+        from qdb.io.scenario import load_scenario
 
-    return plan_scenario(m, load_scenario(scenario), sets)
+        scenario = load_scenario(scenario)
+    return plan_scenario(m, scenario, sets)
 
 
 # --- comparing assessments ------------------------------------------------------------------
@@ -504,6 +525,10 @@ class ContestChange:
     balance_after: float | None
     verdict_before: str
     verdict_after: str
+    judgement_before: str = ""
+    judgement_after: str = ""
+    p_holds_before: float | None = None
+    p_holds_after: float | None = None
 
     @property
     def delta(self) -> float | None:
@@ -517,8 +542,11 @@ class ContestChange:
 
     @property
     def flipped(self) -> bool:
-        """True when the verdict changed."""
-        return self.verdict_before != self.verdict_after
+        """True when the verdict or (under uncertainty) the judgement changed."""
+        return (
+            self.verdict_before != self.verdict_after
+            or self.judgement_before != self.judgement_after
+        )
 
     def to_json(self) -> dict[str, Any]:
         from qdb.results import round_sig
@@ -530,6 +558,10 @@ class ContestChange:
             "delta": round_sig(self.delta),
             "verdict_before": self.verdict_before,
             "verdict_after": self.verdict_after,
+            "judgement_before": self.judgement_before,
+            "judgement_after": self.judgement_after,
+            "p_holds_before": round_sig(self.p_holds_before),
+            "p_holds_after": round_sig(self.p_holds_after),
             "flipped": self.flipped,
         }
 
@@ -557,6 +589,10 @@ class Comparison:
             "changes": [c.to_json() for c in self.changes],
             "certified_before": self.baseline.certified,
             "certified_after": self.scenario.certified,
+            "determination_before": self.baseline.determination,
+            "determination_after": self.scenario.determination,
+            "p_certified_before": self.baseline.p_certified,
+            "p_certified_after": self.scenario.p_certified,
         }
 
 
@@ -582,6 +618,10 @@ def compare(before: Assessment, after: Assessment, edits: Sequence[str] = ()) ->
                 a.balance if a else None,
                 b.verdict if b else "absent",
                 a.verdict if a else "absent",
+                (b.judgement or b.verdict) if b else "absent",
+                (a.judgement or a.verdict) if a else "absent",
+                b.p_holds if b else None,
+                a.p_holds if a else None,
             )
         )
     return Comparison(before, after, tuple(out), tuple(edits))

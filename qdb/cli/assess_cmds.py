@@ -14,6 +14,7 @@ from qdb.cli.common import (
     AS_OF_OPT,
     BLUE_OPT,
     DATA_OPT,
+    MAX_SAMPLES,
     OUTPUT_OPT,
     RED_OPT,
     SCENARIO_OPT,
@@ -38,74 +39,113 @@ class GraphFmt(str, Enum):
     json = "json"
 
 
+DEFAULT_SAMPLES = 4000
+
+SAMPLES_OPT = typer.Option(
+    DEFAULT_SAMPLES,
+    "--samples",
+    min=0,
+    help="Monte Carlo samples over every {low, estimate, high} range (0: point estimate only).",
+)
+SEED_OPT = typer.Option(0, "--seed", min=0, help="Random seed of the Monte Carlo.")
+def _confidence(value: float) -> float:
+    if not 0.5 < value < 1.0:
+        raise typer.BadParameter(f"must be between 0.5 and 1, exclusive (got {value:g})")
+    return value
+
+
+CONFIDENCE_OPT = typer.Option(
+    0.8,
+    "--confidence",
+    callback=_confidence,
+    help="Confidence of judgements and the determination (between 0.5 and 1, exclusive).",
+)
+
+
 def run_assessment(
-    m: Matchup, samples: int | None, seed: int, extra_options: list[tuple[str, Any]] | None = None
+    m: Matchup,
+    samples: int | None,
+    seed: int,
+    extra_options: list[tuple[str, Any]] | None = None,
+    confidence: float = 0.8,
 ) -> tuple[Assessment, dict[str, Any]]:
-    """Assess, and with ``samples`` run the Monte Carlo; returns (assessment, json)."""
+    """Assess (with the Monte Carlo unless ``samples`` is 0); returns (assessment, json)."""
     from qdb.assess import assess
 
-    opts: list[tuple[str, Any]] = list(extra_options or [])
-    if samples:
-        opts += [("samples", samples), ("seed", seed)]
-    a = assess(m, options=opts)
-    out = a.to_json()
-    if samples:
-        out = monte_carlo_json(m, out, samples, seed)
-    return a, out
-
-
-def monte_carlo_json(m: Matchup, out: dict[str, Any], samples: int, seed: int) -> dict[str, Any]:
-    """Run the Monte Carlo (progress bar on a terminal for long runs) and augment ``out``."""
-    from qdb.uncertainty import monte_carlo
-
-    if samples < 1:
-        raise typer.BadParameter("must be at least 1", param_hint="--samples")
-    if samples >= 200_000 and sys.stderr.isatty():
+    n = int(samples or 0)
+    if n > MAX_SAMPLES:
+        raise typer.BadParameter(f"must be at most {MAX_SAMPLES:,}", param_hint="--samples")
+    progress = None
+    if n >= 200_000 and sys.stderr.isatty():
         from rich.progress import Progress
 
         with Progress(transient=True) as bar:
-            task = bar.add_task("Monte Carlo", total=samples)
-            res = monte_carlo(m, samples, seed, progress=lambda n: bar.update(task, advance=n))
+            task = bar.add_task("Monte Carlo", total=n)
+            a = assess(
+                m,
+                samples=n,
+                seed=seed,
+                confidence=confidence,
+                options=extra_options or (),
+                progress=lambda k: bar.update(task, advance=k),
+            )
     else:
-        res = monte_carlo(m, samples, seed)
-    for w in res.warnings:
+        a = assess(
+            m,
+            samples=n,
+            seed=seed,
+            confidence=confidence,
+            options=extra_options or (),
+            progress=progress,
+        )
+    for w in a.warnings:
         print(f"qdb: warning: {w}", file=sys.stderr)
-    augmented: dict[str, Any] = res.augment(out)
-    return augmented
+    return a, a.to_json()
 
 
-def _rich_table(a: Assessment, out: dict[str, Any]) -> None:
+def _rich_table(a: Assessment) -> None:
     from rich.table import Table
     from rich.text import Text
 
-    from qdb.tables import HEADERS, certification_line, contest_row
+    from qdb.tables import HEADERS, INDETERMINATE_NOTE, contest_row, headline
 
     con = console()
     as_of = ", ".join(f"{k} {v}" for k, v in a.as_of.items())
+    c = a.confidence
+    caption = (
+        "* critical. Balance = quality edge held ÷ edge needed to offset the numbers (air "
+        "defence: ln leakage ÷ ln acceptable leakage); "
+        f"matched ≥ {a.thresholds['matched']:.2f}, offset ≥ {a.thresholds['offset']:.2f}. "
+        "5–95% and P(holds) from the Monte Carlo; the judgement holds at "
+        f"{100 * c:.0f}% confidence. `qdb explain CONTEST` says why."
+    )
     t = Table(
-        title=f"Qualitative deterrent balance — {a.blue} vs {a.red} ({as_of})",
-        caption=(
-            "* critical. Balance = quality edge held ÷ edge needed to offset the numbers; "
-            f"matched ≥ {a.thresholds['matched']:.2f}, offset ≥ {a.thresholds['offset']:.2f}. "
-            "`qdb explain CONTEST` says why."
-        ),
+        title=f"Qualitative deterrent balance — {a.blue.capitalize()} vs {a.red.capitalize()} ({as_of})",
+        caption=caption,
         show_lines=False,
     )
     for h in HEADERS:
-        t.add_column(h, justify="left" if h in ("Contest", "Law", "Verdict") else "right")
-    uncs = {c["id"]: c.get("uncertainty") for c in out["contests"]}
+        t.add_column(h, justify="left" if h in ("Contest", "Law", "Judgement") else "right")
     for r in a.contests:
-        row = contest_row(r, uncs.get(r.id))
-        cells: list[Any] = [*row[:-1], Text(row[-1], style=VERDICT_STYLE[r.verdict])]
-        t.add_row(*cells)
+        row = contest_row(r, a.thresholds)
+        style = VERDICT_STYLE.get(r.judgement or r.verdict, "")
+        t.add_row(*row[:-1], Text(row[-1], style=style))
+    lines = headline(a)
+    con.print(Text(lines[0], style="bold green" if a.certified else "bold red"))
+    for line in lines[1:]:
+        con.print(line)
     con.print(t)
-    line = certification_line(a, out.get("p_certified"))
-    con.print(Text(line, style="bold green" if a.certified else "bold red"))
+    if a.p_certified is not None:
+        con.print(
+            INDETERMINATE_NOTE.format(
+                lo=f"{100 * (1 - c):.0f}%", hi=f"{100 * c:.0f}%", c=f"{100 * c:.0f}%"
+            )
+        )
     if a.critical_systems:
         top = a.critical_systems[:3]
         con.print(
             "Single points of failure: "
-            + "; ".join(f"{c.name} ({c.kind} {c.id}) → {', '.join(c.flips)}" for c in top)
+            + "; ".join(f"{cs.name} ({cs.id}) → {', '.join(cs.flips)}" for cs in top)
         )
 
 
@@ -118,33 +158,23 @@ def assess(
     as_of: str = AS_OF_OPT,
     sets: list[str] = SET_OPT,
     scenario: Path = SCENARIO_OPT,
-    samples: int = typer.Option(
-        None,
-        "--samples",
-        min=1,
-        help="Monte Carlo samples over every {low, estimate, high} range.",
-        show_default=False,
-    ),
-    seed: int = typer.Option(0, "--seed", min=0, help="Random seed of the Monte Carlo."),
+    samples: int = SAMPLES_OPT,
+    seed: int = SEED_OPT,
+    confidence: float = CONFIDENCE_OPT,
     output: Path = OUTPUT_OPT,
 ) -> None:
-    """Assess the balance contest by contest: numbers vs quality, verdict, certification."""
+    """Assess the balance contest by contest: numbers vs quality, judgement, determination."""
     m, res = matchup(data, blue, red, as_of, sets, scenario)
     print_warnings(res)
-    a, out = run_assessment(m, samples, seed)
+    a, out = run_assessment(m, samples, seed, confidence=confidence)
     if fmt is Fmt.json:
         emit(dumps_json(out), output)
-    elif fmt is Fmt.markdown:
-        from qdb.tables import assessment_markdown
-
-        uncs = {c["id"]: c["uncertainty"] for c in out["contests"] if "uncertainty" in c}
-        emit(assessment_markdown(a, uncs, out.get("p_certified")), output)
-    elif output is not None:
+    elif fmt is Fmt.markdown or output is not None:
         from qdb.tables import assessment_markdown
 
         emit(assessment_markdown(a), output)
     else:
-        _rich_table(a, out)
+        _rich_table(a)
 
 
 @app.command()
@@ -157,6 +187,9 @@ def explain(
     sets: list[str] = SET_OPT,
     scenario: Path = SCENARIO_OPT,
     fmt: str = typer.Option("text", "--format", "-f", help="text or json."),
+    samples: int = SAMPLES_OPT,
+    seed: int = SEED_OPT,
+    confidence: float = CONFIDENCE_OPT,
 ) -> None:
     """Why: what offsets what in one contest, each system's and factor's contribution."""
     from qdb.assess import assess as run
@@ -172,7 +205,7 @@ def explain(
         close = difflib.get_close_matches(contest, ids, n=1)
         hint = f"; did you mean {close[0]!r}?" if close else f"; contests: {', '.join(ids)}"
         raise SelectionError(f"no contest {contest!r}{hint}")
-    a = run(m)
+    a = run(m, samples=samples, seed=seed, confidence=confidence)
     if fmt == "json":
         r = next(c for c in a.to_json()["contests"] if c["id"] == contest)
         r["critical_systems"] = [

@@ -62,15 +62,24 @@ def _rows(cmp: Comparison) -> list[list[str]]:
             _num(c.balance_before),
             _num(c.balance_after),
             _delta(c.delta),
-            c.verdict_before,
-            c.verdict_after,
+            c.judgement_before,
+            c.judgement_after,
             "FLIP" if c.flipped else "",
         ]
         for c in cmp.changes
     ]
 
 
-HEAD = ["contest", "critical", "before", "after", "change", "verdict before", "verdict after", ""]
+HEAD = [
+    "contest",
+    "critical",
+    "before",
+    "after",
+    "change",
+    "judgement before",
+    "judgement after",
+    "",
+]
 
 
 def _plain_table(head: list[str], rows: list[list[str]]) -> str:
@@ -97,7 +106,7 @@ def _summary_lines(cmp: Comparison) -> list[str]:
         + (
             f" ({_delta(a.index - b.index)})" if a.index is not None and b.index is not None else ""
         ),
-        f"verdicts flipped: {len(flips)}"
+        f"judgements changed: {len(flips)}"
         + (f" ({', '.join(c.id for c in flips)})" if flips else ""),
     ]
 
@@ -116,10 +125,10 @@ def render_table(cmp: Comparison, title: str, color: bool) -> str:
     for i, h in enumerate(HEAD[:-1]):
         table.add_column(h, justify="right" if i in (2, 3, 4) else "left")
     for c, r in zip(cmp.changes, _rows(cmp), strict=True):
-        vb = f"[{colours.get(c.verdict_before, 'white')}]{c.verdict_before}[/]"
-        va = f"[{colours.get(c.verdict_after, 'white')}]{c.verdict_after}[/]"
+        vb = f"[{colours.get(c.judgement_before, 'white')}]{c.judgement_before}[/]"
+        va = f"[{colours.get(c.judgement_after, 'white')}]{c.judgement_after}[/]"
         if c.flipped:
-            va = f"[bold reverse]{c.verdict_after}[/] [bold]flip[/]"
+            va = f"[bold reverse]{c.judgement_after}[/] [bold]flip[/]"
         d = c.delta
         delta = r[4] if d is None or d == 0 else f"[{'green' if d > 0 else 'red'}]{r[4]}[/]"
         table.add_row(r[0], r[1], r[2], r[3], delta, vb, va, style="bold" if c.flipped else None)
@@ -143,11 +152,11 @@ def render_markdown(cmp: Comparison, title: str) -> str:
     """The comparison as a Markdown table; flips in bold."""
     lines = [f"## {title}", ""]
     lines.append(
-        "| contest | critical | balance before | balance after | change | verdict before | verdict after |"
+        "| contest | critical | balance before | balance after | change | judgement before | judgement after |"
     )
     lines.append("|---|---|---:|---:|---:|---|---|")
     for c, r in zip(cmp.changes, _rows(cmp), strict=True):
-        va = f"**{c.verdict_after}** (flip)" if c.flipped else c.verdict_after
+        va = f"**{c.judgement_after}** (flip)" if c.flipped else c.judgement_after
         lines.append(f"| {r[0]} | {r[1]} | {r[2]} | {r[3]} | {r[4]} | {r[5]} | {va} |")
     lines.append("")
     lines.extend(f"- {ln}" for ln in _summary_lines(cmp))
@@ -186,15 +195,15 @@ def whatif(
     ),
     fmt: str = FORMAT_OPT,
     samples: int = typer.Option(
-        None,
+        4000,
         "--samples",
-        min=1,
-        help="Also run the Monte Carlo on baseline and edited inputs (same draws for both).",
-        show_default=False,
+        min=0,
+        help="Monte Carlo samples on baseline and edited inputs, same draws for both "
+        "(0: point estimates only).",
     ),
     seed: int = typer.Option(0, "--seed", min=0, help="Random seed of the Monte Carlo."),
 ) -> None:
-    """Baseline vs edited: every contest's balance and verdict, before and after.
+    """Baseline vs edited: every contest's balance, judgement and P(holds), before and after.
 
     Flips are highlighted; certification and the index are shown before and
     after. With --write the edits are recorded in the data files: only the
@@ -210,40 +219,52 @@ def whatif(
     _check_format(fmt)
     if not edits and scenario is None:
         raise typer.BadParameter("give at least one EDIT or --scenario FILE", param_hint="EDIT")
-    if write or dry_run:
-        from qdb.io.load import load_dataset
+    sf = None
+    if scenario is not None:  # read once: it may be a pipe (--scenario /dev/stdin)
+        from qdb.io.scenario import load_scenario
 
-        res = load_dataset(data)  # not through the cache: the files themselves are edited
-    else:
-        res = load(data)
-    m = res.dataset.matchup(blue, red, parse_date(as_of))
-    m2, changes = plan_cli_edits(m, list(edits or []), scenario)
+        sf = load_scenario(scenario)
     if write or dry_run:
+        import contextlib
+
+        from qdb.cli.common import data_root, recover_folder
+        from qdb.io.atomic import folder_lock, recover
+        from qdb.io.load import load_dataset
         from qdb.io.write import plan_write, write_plan
 
-        plan = plan_write(m, m2, changes, res.dataset.catalog_path)
-        if dry_run:
-            if plan.files:
-                sys.stdout.write(plan.diff())
-            else:
-                print("no file would change", file=sys.stderr)
-            return
-        for label in write_plan(plan):
-            print(f"wrote {label}", file=sys.stderr)
+        root = data_root(data)
+        recover_folder(root)
+        # one writer at a time per folder, holding the lock from reading to renaming
+        with folder_lock(root) if write else contextlib.nullcontext():
+            if write:
+                recover(root)  # a commit interrupted meanwhile; stale staged files
+            res = load_dataset(root)  # not through the cache: the files themselves are edited
+            m = res.dataset.matchup(blue, red, parse_date(as_of))
+            m2, changes = plan_cli_edits(m, list(edits or []), sf)
+            plan = plan_write(m, m2, changes, res.dataset.catalog_path)
+            if dry_run:
+                if plan.files:
+                    sys.stdout.write(plan.diff())
+                else:
+                    print("no file would change", file=sys.stderr)
+                return
+            for label in write_plan(plan, root):
+                print(f"wrote {label}", file=sys.stderr)
+    else:
+        res = load(data)
+        m = res.dataset.matchup(blue, red, parse_date(as_of))
+        m2, changes = plan_cli_edits(m, list(edits or []), sf)
+    from qdb.cli.common import MAX_SAMPLES
+
+    if samples > MAX_SAMPLES:
+        raise typer.BadParameter(f"must be at most {MAX_SAMPLES:,}", param_hint="--samples")
     cmp = compare(
-        assess(m, with_critical=False),
-        assess(m2, with_critical=False),
+        assess(m, samples=samples, seed=seed, with_critical=False),
+        assess(m2, samples=samples, seed=seed, with_critical=False),
         [_describe(c) for c in changes],
     )
-    title = _title(m2.blue.side, m2.red.side, cmp.edits, scenario)
+    title = _title(m2.blue.side, m2.red.side, cmp.edits, sf.scenario.name if sf else None)
     out = cmp.to_json()
-    if samples:
-        from qdb.cli.assess_cmds import monte_carlo_json
-
-        out["baseline"] = monte_carlo_json(m, out["baseline"], samples, seed)
-        out["scenario"] = monte_carlo_json(m2, out["scenario"], samples, seed)
-        out["p_certified_before"] = out["baseline"]["p_certified"]
-        out["p_certified_after"] = out["scenario"]["p_certified"]
     if fmt == "json":
         emit(dumps_json(out))
         return
@@ -255,28 +276,27 @@ def whatif(
 
 def _probability_lines(out: dict[str, Any], markdown: bool) -> str:
     """Per-contest probability of matched-or-offset, before and after, and of certification."""
-    before = {c["id"]: c["uncertainty"] for c in out["baseline"]["contests"]}
     rows = [
-        f"Probability of certification: {out['p_certified_before']:.3f} -> "
+        f"Determination: {out['determination_before']} -> {out['determination_after']}; "
+        f"probability of certification {out['p_certified_before']:.3f} -> "
         f"{out['p_certified_after']:.3f} ({out['baseline']['samples']} samples, seed "
         f"{out['baseline']['seed']}, same draws before and after)"
     ]
-    for c in out["scenario"]["contests"]:
-        p0 = before[c["id"]]["p_matched_or_offset"]
-        p1 = c["uncertainty"]["p_matched_or_offset"]
-        if p0 != p1:
-            rows.append(f"  {c['id']}: P(matched or offset) {p0:.3f} -> {p1:.3f}")
+    for c in out["changes"]:
+        p0, p1 = c["p_holds_before"], c["p_holds_after"]
+        if p0 is not None and p1 is not None and p0 != p1:
+            rows.append(
+                f"  {c['id']}: P(matched or offset) {p0:.3f} -> {p1:.3f}, judged "
+                f"{c['judgement_before']} -> {c['judgement_after']}"
+            )
     prefix = "- " if markdown else ""
     return "\n".join(prefix + r.strip() if markdown else r for r in rows) + "\n"
 
 
-def _title(blue: str, red: str, edits: Sequence[str], scenario: Path | None) -> str:
+def _title(blue: str, red: str, edits: Sequence[str], scenario_name: str | None) -> str:
     what = ", ".join(edits) if edits else "no change"
-    if scenario is not None:
-        from qdb.io.scenario import load_scenario
-
-        name = load_scenario(scenario).scenario.name
-        return f"What if: {name} ({what}) - {blue} vs {red}"
+    if scenario_name is not None:
+        return f"What if: {scenario_name} ({what}) - {blue} vs {red}"
     return f"What if: {what} - {blue} vs {red}"
 
 

@@ -220,6 +220,15 @@ class Plan:
             V[list(self.input_slot)] = X
         return V
 
+    def balances(self, rows: FloatArray | None = None) -> FloatArray:
+        """Balances (contests x samples) of input-major draws ``rows`` (None: the point).
+
+        NaN where a contest is uncontested.
+        """
+        from qdb.contests.evaluate import evaluate
+
+        return evaluate(self, self.values(rows)).balance
+
     def point_values(self) -> FloatArray:
         """The point estimates of :attr:`inputs` (one column of a sample matrix)."""
         import numpy as np
@@ -401,6 +410,46 @@ def compile_plan(m: Matchup) -> Plan:
         )
 
     order_ = sorted(ranged)
+    position = {sl: k for k, sl in enumerate(order_)}
+
+    def sys_slots(i: int) -> set[int]:
+        r = systems[i]
+        out = {r.qty, r.rdy, r.quality, r.training, *r.enablers}
+        out |= {x for x in (r.stock, r.per_day) if x is not None}
+        if r.fires is not None:
+            out.add(r.fires[1])
+        return out
+
+    def ammo_slots(i: int) -> set[int]:
+        """A system's munition: its supply and every user it competes with."""
+        out: set[int] = set()
+        for mun in munitions:
+            if i in mun.users:
+                out |= {mun.stock, mun.per_day}
+                for u in mun.users:
+                    out |= sys_slots(u)
+        return out
+
+    campaign_slots: set[int] = set()
+    for layer in layers:
+        campaign_slots |= {layer.shots_per_raid, layer.coverage}
+        for e in layer.engages:
+            campaign_slots |= {e.pk, e.shots}
+        for i in layer.systems:
+            campaign_slots |= sys_slots(i)
+    for i in threats:
+        campaign_slots |= sys_slots(i)
+    for raid in raids:
+        campaign_slots |= {sl for _, sl in raid.size}
+    contest_inputs: dict[str, tuple[int, ...]] = {}
+    for con in contests:
+        if isinstance(con, IamdContest):
+            used = campaign_slots | {con.acceptable}
+        else:
+            used = {con.exponent}
+            for i, w in con.blue + con.red:
+                used |= {w} | sys_slots(i) | ammo_slots(i)
+        contest_inputs[con.id] = tuple(sorted(position[sl] for sl in used if sl in position))
     inputs = tuple(
         UncertainInput(ranged[s][0], ranged[s][1].low, ranged[s][1].estimate, ranged[s][1].high)
         for s in order_
@@ -422,5 +471,6 @@ def compile_plan(m: Matchup) -> Plan:
         layers=tuple(layers),
         threats=threats,
         raids=tuple(raids),
+        contest_inputs=contest_inputs,
     )
     return plan

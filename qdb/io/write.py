@@ -40,6 +40,8 @@ from qdb.whatif import RATIONALE, AddSystem, Change, RemoveSystem, SetValue, for
 __all__ = ["FileChange", "WritePlan", "edit_text", "format_like", "plan_write", "write_plan"]
 
 _INT = re.compile(r"[-+]?\d+")
+_COMMENT = re.compile(r"(?:(?<=[ \t])|^)#[^\r\n]*", re.M)
+"""A comment inside a range (whose keys and values are plain numbers, never ``#``)."""
 _FLOAT = re.compile(r"[-+]?(\d*)\.(\d*)")
 
 
@@ -117,11 +119,9 @@ def _source_text(src: Any) -> str:
 
 
 def _compose(text: str) -> Any:
-    from ruamel.yaml import YAML
+    from qdb.io.yamlread import compose
 
-    y = YAML(typ="rt", pure=True)
-    y.version = (1, 2)
-    return y.compose(text)
+    return compose(text)
 
 
 def _is_map(node: Any) -> bool:
@@ -213,9 +213,15 @@ class _Text:
                 )
             return
         if v.flow_style:
-            self.splice(v.start_mark.index, v.end_mark.index, _estimate_text(new, like))
+            start, end, text = v.start_mark.index, v.end_mark.index, _estimate_text(new, like)
         else:
-            self.splice(k.end_mark.index, _last_end(v), ": " + _estimate_text(new, like))
+            start, end, text = k.end_mark.index, _last_end(v), ": " + _estimate_text(new, like)
+        comments = _COMMENT.findall(self.text[start:end])
+        self.splice(start, end, text)
+        if comments:  # the range's own comments go above its key, in order
+            line = _line_start(self.text, k.start_mark.index)
+            indent = " " * k.start_mark.column
+            self.splice(line, line, "".join(f"{indent}{c.rstrip()}{self.nl}" for c in comments))
 
     def insert_key(
         self, mapping: Any, key: str, value_text: str, block_value: str | None = None
@@ -270,11 +276,38 @@ def _path_of(t: Target, root: Any, label: str, edit: str) -> tuple[Any, str]:
         return seq[1].value[i], t.field
     if t.kind in ("training", "enablers"):
         raise AssertionError("handled by _set_multiplier")
-    if t.kind == "class":
+    if t.kind == "munitions":
+        muns = _get(root, "munitions")
+        mun = _get(muns[1], t.key) if muns and _is_map(muns[1]) else None
+        if mun is None or not _is_map(mun[1]):
+            raise missing(f"munitions entry {t.key!r}")
+        return mun[1], t.field
+    if t.kind == "raids":
+        seq = _get(root, "raids")
+        i = _find_item(seq[1], "id", t.key) if seq else None
+        if seq is None or i is None:
+            raise missing(f"raid {t.key!r}")
+        size = _get(seq[1].value[i], "size")
+        if size is None or not _is_map(size[1]):
+            raise missing(f"raid {t.key!r} size")
+        return size[1], t.field
+    if t.kind in ("class", "engages"):
         classes = _get(root, "classes")
         cls = _get(classes[1], t.key) if classes else None
         if cls is None or not _is_map(cls[1]):
             raise missing(f"class {t.key!r}")
+        if t.kind == "engages":
+            threat, fld = t.field.split(".")
+            seq = _get(cls[1], "engages")
+            i = _find_item(seq[1], "threat", threat) if seq else None
+            if seq is None or i is None:
+                raise missing(f"class {t.key!r} engagement of {threat!r}")
+            return seq[1].value[i], fld
+        if t.field == "fires.rate":
+            fires = _get(cls[1], "fires")
+            if fires is None or not _is_map(fires[1]):
+                raise missing(f"class {t.key!r} fires")
+            return fires[1], "rate"
         return cls[1], t.field
     seq = _get(root, "contests")
     i = _find_item(seq[1], "id", t.key) if seq else None
@@ -516,10 +549,12 @@ def plan_write(
     for ch in changes:
         kind, path = _file_of(before, ch, catalog_path)
         groups.setdefault(path, (kind, []))[1].append(ch)
+    from qdb.io.atomic import read_capped
+
     files = []
     for path, (kind, chs) in groups.items():
         p = Path(path)
-        raw = p.read_bytes()
+        raw = read_capped(p, path)
         bom = "\ufeff" if raw.startswith(b"\xef\xbb\xbf") else ""
         text = raw.decode("utf-8")[len(bom) :]
         loaded: Any
@@ -559,10 +594,20 @@ def plan_write(
     return WritePlan(tuple(files))
 
 
-def write_plan(plan: WritePlan) -> list[str]:
-    """Write every file of ``plan`` atomically; refuse if any changed since it was read.
+def write_plan(plan: WritePlan, folder: Path | str | None = None) -> list[str]:
+    """Write every file of ``plan``, all or nothing; refuse if any changed since it was read.
 
-    Every file is checked before the first is written.
+    Every file is checked before the first is written. The caller should hold
+    :func:`qdb.io.atomic.folder_lock` of the data folder from reading the data
+    to this call, so that no other qdb writes in between. Several files are
+    committed with a journal in ``folder`` (see :func:`qdb.io.atomic.commit_files`).
+
+    Parameters
+    ----------
+    plan : WritePlan
+        From :func:`plan_write`.
+    folder : Path or str, optional
+        The data folder (for the journal); default: the first file's folder.
 
     Returns
     -------
@@ -573,16 +618,14 @@ def write_plan(plan: WritePlan) -> list[str]:
     ------
     DataError
         A file's bytes differ from those the plan read (nothing written).
+    FileWriteError
+        A file could not be written (nothing written, or, after the commit
+        point, the next run on the folder completes the commit).
     """
-    from qdb.io.atomic import atomic_write_bytes
+    from qdb.io.atomic import commit_files, read_capped
 
     for f in plan.files:
-        try:
-            now = f.path.read_bytes()
-        except OSError as exc:
-            raise DataError(
-                [Problem(f.label, 1, 1, "", f"cannot read: {exc.strerror or exc}")]
-            ) from None
+        now = read_capped(f.path, f.label)
         if hashlib.sha256(now).hexdigest() != f.sha256_before:
             raise DataError(
                 [
@@ -591,6 +634,8 @@ def write_plan(plan: WritePlan) -> list[str]:
                     )
                 ]
             )
-    for f in plan.files:
-        atomic_write_bytes(f.path, f.after)
+    if not plan.files:
+        return []
+    where = Path(folder) if folder is not None else plan.files[0].path.parent
+    commit_files(where, [(f.path, f.after) for f in plan.files])
     return [f.label for f in plan.files]
