@@ -43,6 +43,7 @@ __all__ = [
     "contest_figures",
     "contest_sides",
     "missing_provenance",
+    "quote_numbers",
     "quote_states",
 ]
 
@@ -288,9 +289,31 @@ _NUMBER = re.compile(
 )
 
 
+_WORDS = {
+    w: float(i)
+    for i, w in enumerate(
+        [
+            "zero",
+            "one",
+            "two",
+            "three",
+            "four",
+            "five",
+            "six",
+            "seven",
+            "eight",
+            "nine",
+            "ten",
+            "eleven",
+            "twelve",
+        ]
+    )
+}
+
+
 def quote_numbers(quote: str) -> list[float]:
-    """The numbers a sentence states (separators and ``thousand/million/bn`` understood)."""
-    out = []
+    """The numbers a sentence states (separators, ``thousand/million/bn`` and one-twelve in words)."""
+    out = [_WORDS[w] for w in re.findall(r"[a-z]+", quote.lower()) if w in _WORDS]
     for m in _NUMBER.finditer(quote):
         digits = re.sub(r"[,\u2009\u202f\u00a0 ]", "", m.group(1))
         x = float(digits)
@@ -313,4 +336,4 @@ def quote_states(quote: str, values: Sequence[float]) -> bool:
     False
     """
     nums = quote_numbers(quote)
-    return any(abs(n - v) <= 1e-9 * max(1.0, abs(v)) for n in nums for v in values)
+    return any(abs(n - v) <= 1e-6 + 1e-12 * abs(v) for n in nums for v in values)
