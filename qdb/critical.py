@@ -111,15 +111,15 @@ def critical_systems(
     holds = at_least(base[crit], plan.matched)  # (critical, columns)
 
     def p_cert(rows: dict[int, Any]) -> float:
-        h = holds.copy()
+        h: Any = holds.copy()
         for k, i in enumerate(crit):
             if i in rows:
                 h[k] = at_least(rows[i], plan.matched)
-        ok = h.all(axis=0)
+        ok: Any = h.all(axis=0)
         return float(ok[1:].mean()) if sampled else float(ok[0])
 
     p0 = p_cert({})
-    avail = ev.units / np.where(ev.fill > 0, ev.fill, 1.0)  # quantity · readiness
+    avail = V[[r.qty for r in plan.systems]] * V[[r.rdy for r in plan.systems]]
     # munition groups that ration: system -> (munition entry, users)
     rationed = {u: mun for mun in plan.munitions for u in mun.users}
     candidates: dict[int, dict[int, Any]] = {}  # system -> contest -> balances without it
@@ -172,12 +172,12 @@ def critical_systems(
 
     out: list[CriticalSystem] = []
     for s, rows in candidates.items():
-        changed = {}
+        changed: dict[int, str] = {}
         for i, b in rows.items():
             if base_j[i] in HOLDS:
-                j = _judge(b, plan, confidence, sampled)
-                if j not in HOLDS:
-                    changed[i] = j
+                jd = _judge(b, plan, confidence, sampled)
+                if jd not in HOLDS:
+                    changed[i] = jd
         if not changed:
             continue
         num = den = 0.0
@@ -198,7 +198,7 @@ def critical_systems(
                 flips=tuple(plan.contest_ids[i] for i in sorted(changed)),
                 index_without=num / den if den else None,
                 judgements_without=tuple(
-                    (plan.contest_ids[i], j) for i, j in sorted(changed.items())
+                    (plan.contest_ids[i], jd) for i, jd in sorted(changed.items())
                 ),
                 p_certified_without=pc if sampled else None,
                 p_certified_drop=(p0 - pc) if sampled else None,

@@ -204,7 +204,7 @@ def campaign(
         kc = leaked_tot[mk].sum(axis=0)
         leak = np.where(lc > 0, np.clip(kc / np.where(lc > 0, lc, 1.0), 0.0, 1.0), np.nan)
         acc = V[c.acceptable]
-        beta = np.log(np.maximum(leak, LEAK_FLOOR)) / np.log(acc)
+        beta = np.log(np.maximum(leak, LEAK_FLOOR)) / np.log(acc) + 0.0  # never -0.0
         ev.balance[c.index] = np.where(lc > 0, beta, np.nan)
         if detail:
             ev.leakage[c.index] = leak  # type: ignore[index]

@@ -439,17 +439,17 @@ def compile_plan(m: Matchup) -> Plan:
             campaign_slots |= sys_slots(i)
     for i in threats:
         campaign_slots |= sys_slots(i)
-    for raid in raids:
-        campaign_slots |= {sl for _, sl in raid.size}
+    for rd in raids:
+        campaign_slots |= {sl for _, sl in rd.size}
     contest_inputs: dict[str, tuple[int, ...]] = {}
-    for con in contests:
-        if isinstance(con, IamdContest):
-            used = campaign_slots | {con.acceptable}
+    for cc in contests:
+        if isinstance(cc, IamdContest):
+            used = campaign_slots | {cc.acceptable}
         else:
-            used = {con.exponent}
-            for i, w in con.blue + con.red:
+            used = {cc.exponent}
+            for i, w in cc.blue + cc.red:
                 used |= {w} | sys_slots(i) | ammo_slots(i)
-        contest_inputs[con.id] = tuple(sorted(position[sl] for sl in used if sl in position))
+        contest_inputs[cc.id] = tuple(sorted(position[sl] for sl in used if sl in position))
     inputs = tuple(
         UncertainInput(ranged[s][0], ranged[s][1].low, ranged[s][1].estimate, ranged[s][1].high)
         for s in order_
