@@ -275,7 +275,8 @@ def test_prewar_armoured_vehicle_range_covers_both_readings_of_iiss(ds):
 def test_stored_tanks_are_not_counted_as_active(ds):
     """Totals incl. storage come from other compilers: they must not leak into the IISS active count."""
     inv = _snap(ds, "russia", prewar=True)
-    total_incl_stored = _public("Russia", "tanks_total_incl_stored", "unattributed")
+    # Global Firepower counts stored tanks (the unattributed KDRTV total was dropped, issue #14)
+    total_incl_stored = _public("Russia", "tanks", "Global Firepower")
     active = _active_sum(inv, ("mbt",))
     stored = sum(
         s.quantity.estimate for s in inv.systems if s.class_ == "mbt" and s.id.endswith("_stored")
