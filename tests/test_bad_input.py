@@ -34,30 +34,64 @@ CORPUS = Path("tests/bad_input")  # relative to ROOT: messages show this path
 # {p} stands for the case's own path, tests/bad_input/<case>.
 CASES: dict[str, list[str]] = {
     "catalogs/catalog_bad_law.yaml": [
-        "{p}:37:10: contests[0].law: must be 'square', 'linear', 'power' or 'layered_defence' (got text 'lanchester')",
+        "{p}:59:10: contests[0].law: must be 'square', 'linear', 'power' or 'iamd' (got text 'lanchester')",
+    ],
+    "catalogs/catalog_coverage_out_of_range.yaml": [
+        "{p}:36:15: classes.lr_sam.coverage: must be >= 0 and <= 1 (got 1.5)",
     ],
     "catalogs/catalog_duplicate_contest.yaml": [
-        "{p}:43:9: contests[1].id: duplicate contest id 'armour' (first at contests[0])",
+        "{p}:65:9: contests[1].id: duplicate contest id 'armour' (first at contests[0])",
     ],
-    "catalogs/catalog_layer_without_pk.yaml": [
-        "{p}:48:14: contests[1].layers[0]: layer class 'lr_sam' needs pk (single-shot kill probability, 0-1) in classes.lr_sam",
+    "catalogs/catalog_engages_twice.yaml": [
+        "{p}:39:18: classes.lr_sam.engages[1].threat: 'cruise_missile' is engaged twice; list each threat once",
     ],
-    "catalogs/catalog_layered_incomplete.yaml": [
-        "{p}:29:9: classes.lr_sam.pk: must be >= 0 and <= 1 (got 1.8)",
-        "{p}:43:5: contests[1]: layered_defence needs `acceptable_leakage` (0-1, e.g. 0.1)",
+    "catalogs/catalog_engages_unknown_threat.yaml": [
+        "{p}:38:18: classes.lr_sam.engages[0].threat: unknown threat class 'cruise_misile'; did you mean 'cruise_missile'?",
+    ],
+    "catalogs/catalog_fires_unknown_munition.yaml": [
+        "{p}:45:23: classes.howitzer.fires.munition: unknown munition class 'shells'; did you mean 'shell'?",
+    ],
+    "catalogs/catalog_iamd_incomplete.yaml": [
+        "{p}:38:38: classes.lr_sam.engages[0].pk: must be >= 0 and <= 1 (got 1.8)",
+        "{p}:65:5: contests[1]: iamd contest needs `acceptable_leakage` (0-1, e.g. 0.1)",
+    ],
+    "catalogs/catalog_iamd_with_lanchester_fields.yaml": [
+        "{p}:70:5: contests[1].threat: `threat` belongs to Lanchester contests; an iamd contest is "
+        "scored by the campaign's leakage (catalog `iamd.layers`, classes' `engages`)",
+    ],
+    "catalogs/catalog_iamd_without_layers.yaml": [
+        "{p}:66:10: contests[1].law: law iamd needs the catalog's `iamd: {layers: [...]}` "
+        "(interceptor classes, outer to inner)",
+    ],
+    "catalogs/catalog_layer_without_engages.yaml": [
+        "{p}:48:12: iamd.layers[0]: layer class 'lr_sam' needs shots_per_raid (rounds a ready unit "
+        "fires in one raid) and engages (threat, pk, shots) in classes.lr_sam",
     ],
     "catalogs/catalog_misspelt_top_key.yaml": [
-        "{p}:33:1: contest: unknown key 'contest'; did you mean 'contests'?",
+        "{p}:55:1: contest: unknown key 'contest'; did you mean 'contests'?",
     ],
     "catalogs/catalog_power_without_exponent.yaml": [
-        "{p}:34:5: contests[0]: power law needs `exponent` (e.g. 1.5)",
+        "{p}:56:5: contests[0]: power law needs `exponent` (e.g. 1.5)",
     ],
     "catalogs/catalog_thresholds_reversed.yaml": [
-        "{p}:52:23: thresholds.matched: matched (1.1) must be below offset (0.9)",
+        "{p}:72:23: thresholds.matched: matched (1.1) must be below offset (0.9)",
     ],
     "catalogs/catalog_unknown_contest_class.yaml": [
-        "{p}:40:30: contests[0].counters.atgm: unknown class 'atgm'; did you mean 'atgm_team'?",
-        "{p}:47:29: contests[1].threat.cruise_misile: unknown class 'cruise_misile'; did you mean 'cruise_missile'?",
+        "{p}:62:30: contests[0].counters.atgm: unknown class 'atgm'; did you mean 'atgm_team'?",
+        "{p}:69:15: contests[1].threats[0]: unknown class 'cruise_misile'; did you mean 'cruise_missile'?",
+    ],
+    # a v1 catalog (engine 1: `layered_defence`, class pk/shots_per_day): every moved key is named
+    "catalogs/catalog_v1_layered_defence.yaml": [
+        "{p}:29:5: classes.lr_sam.pk: unknown key 'pk'; allowed: domain, branch, unit, unit_cost_musd, "
+        "name, description, fires, shots_per_raid, coverage, engages, round_cost_musd, source, "
+        "rationale, supply_limit_per_year",
+        "{p}:30:5: classes.lr_sam.shots_per_day: unknown key 'shots_per_day'; did you mean 'shots_per_raid'?",
+        "{p}:46:10: contests[1].law: must be 'square', 'linear', 'power' or 'iamd' (got text 'layered_defence')",
+        "{p}:48:5: contests[1].layers: unknown key 'layers'; allowed: id, title, domain, law, critical, "
+        "weight, threat, counters, exponent, threats, acceptable_leakage, rationale, sources",
+        "{p}:50:5: contests[1].campaign_days: unknown key 'campaign_days'; allowed: id, title, domain, "
+        "law, critical, weight, threat, counters, exponent, threats, acceptable_leakage, rationale, "
+        "sources",
     ],
     "commitments/delivery_after_last_year.yaml": [
         "{p}:13:11: deliveries[0].year: year 2031 is after the instrument's last year (2027)",
@@ -72,7 +106,7 @@ CASES: dict[str, list[str]] = {
     "commitments/several_problems.yaml": [
         "{p}:12:5: deliveries[0].quantity: a range needs low, estimate and high; missing high",
         "{p}:15:1: source.url: required key 'url' is missing",
-        "{p}:19:3: source.link: unknown key 'link'; allowed: title, publisher, date, url, notes",
+        "{p}:19:3: source.link: unknown key 'link'; allowed: title, publisher, date, url, kind, notes",
     ],
     "commitments/signed_bad_date.yaml": [
         "{p}:4:9: signed: must be a date YYYY-MM-DD (got '13 June 2024')",
@@ -168,6 +202,10 @@ CASES: dict[str, list[str]] = {
     "force_inventories/misspelt_key.yaml": [
         "{p}:20:5: systems[0].quantitty: unknown key 'quantitty'; did you mean 'quantity'?",
     ],
+    "force_inventories/munition_not_fired.yaml": [
+        "{p}:41:3: munitions.shells: no class fires munition 'shells' (a munition is named by a "
+        "class's `fires: {munition}`); did you mean 'shell'?",
+    ],
     "force_inventories/nan_quality.yaml": [
         "{p}:21:14: systems[0].quality: must be a finite number, not nan",
     ],
@@ -185,6 +223,16 @@ CASES: dict[str, list[str]] = {
     ],
     "force_inventories/range_missing_key.yaml": [
         "{p}:20:5: systems[0].quantity: a range needs low, estimate and high; missing estimate",
+    ],
+    "force_inventories/raid_duplicate_id.yaml": [
+        "{p}:44:9: raids[1].id: duplicate raid id 'salvo' (first at raids[0])",
+    ],
+    "force_inventories/raid_every_days_zero.yaml": [
+        "{p}:44:17: raids[0].every_days: must be >= 1 (got 0)",
+        "{p}:45:16: raids[0].first_day: must be >= 0 (got -1)",
+    ],
+    "force_inventories/raid_unknown_system.yaml": [
+        "{p}:46:18: raids[0].size.kh10: russia has no system 'kh10'; did you mean 'kh101'?",
     ],
     "force_inventories/readiness_above_one.yaml": [
         "{p}:21:16: systems[0].readiness: must be >= 0 and <= 1 (got 1.5)",
@@ -223,7 +271,7 @@ CASES: dict[str, list[str]] = {
         "{p}:2:1: YAML syntax: more than one document (---); a qdb file holds one mapping",
     ],
     "force_inventories/unknown_class.yaml": [
-        "{p}:19:12: systems[0].class: unknown class 'tank'; known: atgm_team, cruise_missile, lr_sam, mbt",
+        "{p}:19:12: systems[0].class: unknown class 'tank'; known: atgm_team, cruise_missile, howitzer, lr_sam, mbt, owa_drone, shell",
         "{p}:24:12: systems[1].class: unknown class 'atgm'; did you mean 'atgm_team'?",
     ],
     "force_inventories/unknown_source.yaml": [
@@ -233,12 +281,12 @@ CASES: dict[str, list[str]] = {
         "{p}:16:1: system: unknown key 'system'; did you mean 'systems'?",
     ],
     "datasets/broken_catalog": [
-        "{p}/catalog.yaml:13:9: classes.mbt.pk: must be >= 0 and <= 1 (got -0.1)",
+        "{p}/catalog.yaml:36:15: classes.lr_sam.coverage: must be >= 0 and <= 1 (got -0.1)",
         "{p}/force_inventories/ukraine-2024.yaml:21:16: systems[0].readiness: must be >= 0 and <= 1 (got 7)",
     ],
     "datasets/cross_file": [
         "{p}/commitments/us.yaml:3:12: recipient: no inventory has side 'ukriane'; did you mean 'ukraine'?",
-        "{p}/commitments/us.yaml:11:12: deliveries[0].class: unknown class 'sam_battery'; known: atgm_team, cruise_missile, lr_sam, mbt",
+        "{p}/commitments/us.yaml:11:12: deliveries[0].class: unknown class 'sam_battery'; known: atgm_team, cruise_missile, howitzer, lr_sam, mbt, owa_drone, shell",
         "{p}/force_inventories/ukraine-2024.yaml:22:13: systems[0].source: unknown source 'iiss'; known: src",
         "{p}/force_inventories/ukraine-2024.yaml:25:12: systems[1].class: unknown class 'atgm'; did you mean 'atgm_team'?",
         "{p}/force_inventories/ukraine-2024.yaml:28:13: systems[1].source: unknown source 'iiss'; known: src",
@@ -294,7 +342,7 @@ def test_corpus_is_complete() -> None:
         if p.parent.name != "_valid"
     }
     folders = {str(p.relative_to(ROOT / CORPUS)) for p in (ROOT / CORPUS / "datasets").iterdir()}
-    assert files | folders == set(CASES) | {"datasets/warnings_only"}
+    assert files | folders == set(CASES) | set(WARNING_CASES)
     assert len(CASES) >= 30
 
 
@@ -318,17 +366,62 @@ def test_valid_fixture_is_valid(in_root: None, capsys: pytest.CaptureFixture[str
     assert (code, out, err) == (0, "ok: 1 path valid\n", "")
 
 
-def test_warnings_do_not_fail(in_root: None, capsys: pytest.CaptureFixture[str]) -> None:
-    path = CORPUS / "datasets" / "warnings_only"
+# Legal but suspicious data: `validate` warns (exact located lines) and exits 0.
+WARNING_CASES: dict[str, list[str]] = {
+    "datasets/warnings_only": [
+        "{p}/force_inventories/ukraine-2024.yaml:11:1: training: warning: no training "
+        "multiplier for branch 'air_defence' (used by systems[2]); 1.0 assumed",
+    ],
+    # the red side's raids launch only drones: the cruise-missile contest is never fought
+    "datasets/warning_iamd_no_raid": [
+        "{p}/force_inventories/russia-2024.yaml:50:1: raids: warning: no raid launches a threat "
+        "of iamd contest 'strike' (cruise_missile): it is uncontested against russia",
+    ],
+    # no layer engages cruise missiles: everything launched leaks
+    "datasets/warning_unengaged_threat": [
+        "{p}/catalog.yaml:68:5: contests[1].threats: warning: no layer engages these threats: "
+        "everything launched leaks",
+    ],
+}
+
+LOADER_DROPS_CATALOG_WARNINGS = pytest.mark.xfail(
+    strict=True,
+    reason="qdb/io/load.py load_dataset skips every check_catalog finding in the dataset pass "
+    "('reported above') but only reported the catalog's errors: a folder loses the catalog's "
+    "warnings (the catalog file alone shows them)",
+)
+
+
+@pytest.mark.parametrize(
+    "case",
+    [
+        pytest.param(c, marks=LOADER_DROPS_CATALOG_WARNINGS)
+        if c == "datasets/warning_unengaged_threat"
+        else c
+        for c in sorted(WARNING_CASES)
+    ],
+)
+def test_warnings_do_not_fail(case: str, in_root: None, capsys: pytest.CaptureFixture[str]) -> None:
+    path = CORPUS / case
     code, out, err = run_cli(["validate", str(path)], capsys)
-    assert code == 0
-    assert out == "ok: 1 path valid, 1 warning\n"
-    assert err.splitlines() == [
-        f"{path}/force_inventories/ukraine-2024.yaml:10:1: training: warning: no training "
-        "multiplier for branch 'air_defence' (used by systems[2]); 1.0 assumed"
-    ]
+    expected = [line.replace("{p}", str(path)) for line in WARNING_CASES[case]]
+    assert err.splitlines() == expected
+    n = len(expected)
+    assert (code, out) == (0, f"ok: 1 path valid, {n} warning{'s' if n != 1 else ''}\n")
     code, out, err = run_cli(["validate", "--quiet", str(path)], capsys)
     assert (code, err) == (0, "")
+
+
+def test_catalog_warning_on_the_catalog_file_alone(
+    in_root: None, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = CORPUS / "datasets" / "warning_unengaged_threat" / "catalog.yaml"
+    code, out, err = run_cli(["validate", str(path)], capsys)
+    assert (code, out) == (0, "ok: 1 path valid, 1 warning\n")
+    assert err == (
+        f"{path}:68:5: contests[1].threats: warning: no layer engages these threats: "
+        "everything launched leaks\n"
+    )
 
 
 def test_all_cases_at_once_list_every_problem(

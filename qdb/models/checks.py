@@ -213,10 +213,15 @@ def check_classes(cat: Catalog) -> list[Finding]:
                     f"layer class {cls!r} needs {' and '.join(missing)} in classes.{cls}",
                 )
             )
-    iamd_contests = [c for c in cat.contests if c.law == "iamd"]
-    if iamd_contests and not layers:
+    first_iamd = next((i for i, c in enumerate(cat.contests) if c.law == "iamd"), None)
+    if first_iamd is not None and not layers:
+        # located at the contest that needs it: the catalog has no `iamd` key to point at
         out.append(
-            Finding(("iamd",), "iamd contests need `iamd: {layers: [...]}` (outer to inner)")
+            Finding(
+                ("iamd",) if cat.iamd is not None else ("contests", first_iamd, "law"),
+                "law iamd needs the catalog's `iamd: {layers: [...]}` (interceptor classes, "
+                "outer to inner)",
+            )
         )
     engaged = {e.threat for cls in layers if cls in classes for e in classes[cls].engages}
     for i, con in enumerate(cat.contests):
