@@ -15,6 +15,7 @@ from qdb.models import Catalog, Commitment, Dataset, Estimate, Inventory, est
 from qdb.models.checks import (
     Finding,
     check_catalog,
+    check_classes,
     check_commitment,
     check_contest,
     check_dataset,
@@ -150,8 +151,9 @@ def _catalog(**over: Any) -> dict[str, Any]:
                 "branch": "air_defence",
                 "unit": "battery",
                 "unit_cost_musd": 100,
-                "pk": 0.7,
-                "shots_per_day": 4,
+                "shots_per_raid": 4,
+                "coverage": 0.5,
+                "engages": [{"threat": "missile", "pk": 0.7}],
             },
         },
         "enablers_by_domain": {"land": ["isr"]},
@@ -171,17 +173,23 @@ def _catalog(**over: Any) -> dict[str, Any]:
     return data
 
 
-LAYERED = {
+IAMD = {
     "id": "air",
     "title": "Air",
     "domain": "air_defence",
-    "law": "layered_defence",
-    "threat": {"missile": 1},
-    "layers": ["sam"],
+    "law": "iamd",
+    "threats": ["missile"],
     "acceptable_leakage": 0.1,
-    "campaign_days": 30,
     "rationale": "r",
 }
+GUN = {
+    "domain": "land",
+    "branch": "ground",
+    "unit": "gun",
+    "unit_cost_musd": 3,
+    "fires": {"munition": "shell", "rate": 10},
+}
+SHELL = {"domain": "land", "branch": "ground", "unit": "round", "unit_cost_musd": 0.004}
 
 
 def _contest_findings(contest: dict[str, Any], classes: dict[str, Any] | None = None) -> list[str]:
@@ -191,35 +199,135 @@ def _contest_findings(contest: dict[str, Any], classes: dict[str, Any] | None = 
     return [f.message for f in check_contest(0, Contest.model_validate(contest), cat.classes, [])]
 
 
+def test_catalog_defaults() -> None:
+    cat = Catalog.model_validate(_catalog())
+    assert cat.campaign_days == 90 and cat.iamd is None
+    assert cat.classes["sam"].engages[0].shots == Estimate.point(1)  # one round per target
+    with pytest.raises(ValidationError, match="campaign_days"):
+        Catalog.model_validate(_catalog(campaign_days=0))
+    with pytest.raises(ValidationError, match="campaign_days"):
+        Catalog.model_validate(_catalog(campaign_days=1.5))  # a whole number of days
+
+
 def test_check_contest_law_fields() -> None:
-    assert _contest_findings(LAYERED) == []
-    incomplete = {
-        k: v for k, v in LAYERED.items() if k not in ("acceptable_leakage", "campaign_days")
-    }
-    assert _contest_findings({**incomplete, "counters": {"sam": 1}, "layers": ["sam", "sam"]}) == [
-        "layered_defence uses `layers`, not `counters`",
-        "layered_defence needs `acceptable_leakage` (0-1, e.g. 0.1)",
-        "layered_defence needs `campaign_days` (e.g. 30)",
-        "a layer class is listed twice",
+    assert _contest_findings(IAMD) == []
+    incomplete = {k: v for k, v in IAMD.items() if k not in ("threats", "acceptable_leakage")}
+    assert _contest_findings({**incomplete, "counters": {"sam": 1}, "exponent": 2}) == [
+        "iamd contest needs `threats` (threat classes whose leakage it scores)",
+        "iamd contest needs `acceptable_leakage` (0-1, e.g. 0.1)",
+        "`counters` belongs to Lanchester contests; an iamd contest is scored by the campaign's "
+        "leakage (catalog `iamd.layers`, classes' `engages`)",
+        "`exponent` belongs to Lanchester contests; an iamd contest is scored by the campaign's "
+        "leakage (catalog `iamd.layers`, classes' `engages`)",
     ]
-    power = {**LAYERED, "law": "power", "layers": [], "counters": {"sam": 1}}
+    power = {**IAMD, "law": "power", "counters": {"sam": 1}}
     assert _contest_findings(power) == [
-        "`acceptable_leakage` belongs to layered_defence contests only",
-        "`campaign_days` belongs to layered_defence contests only",
+        "power law needs `threat` (red classes -> weight)",
+        "`threats` belongs to iamd contests only",
+        "`acceptable_leakage` belongs to iamd contests only",
         "power law needs `exponent` (e.g. 1.5)",
     ]
+    assert _contest_findings({**IAMD, "threats": ["misile"]}) == [
+        "unknown class 'misile'; did you mean 'missile'?"
+    ]
 
 
-def test_layer_class_without_pk() -> None:
+def _class_findings(**over: Any) -> list[tuple[Any, str, str]]:
+    cat = Catalog.model_validate(_catalog(**over))
+    return [(f.loc, f.message, f.severity) for f in check_classes(cat)]
+
+
+def test_check_classes_layers() -> None:
     classes = _catalog()["classes"]
-    sam = {k: v for k, v in classes["sam"].items() if k not in ("pk", "shots_per_day")}
-    assert _contest_findings(LAYERED, {**classes, "sam": sam}) == [
-        "layer class 'sam' needs pk (single-shot kill probability, 0-1) and shots_per_day "
-        "(per unit) in classes.sam"
+    iamd = {"layers": ["sam"]}
+    contests = [*_catalog()["contests"], IAMD]
+    assert _class_findings(iamd=iamd, contests=contests) == []
+    bare = {k: v for k, v in classes["sam"].items() if k not in ("shots_per_raid", "engages")}
+    assert _class_findings(classes={**classes, "sam": bare}, iamd=iamd) == [
+        (
+            ("iamd", "layers", 0),
+            "layer class 'sam' needs shots_per_raid (rounds a ready unit fires in one raid) and "
+            "engages (threat, pk, shots) in classes.sam",
+            "error",
+        )
     ]
-    assert _contest_findings({**LAYERED, "layers": ["sm"]}) == [
-        "unknown class 'sm'; did you mean 'sam'?"
+    assert _class_findings(iamd={"layers": ["sam", "sm", "sam"]}) == [
+        (("iamd", "layers"), "a layer class is listed twice", "error"),
+        (("iamd", "layers", 1), "unknown class 'sm'; did you mean 'sam'?", "error"),
     ]
+    # an iamd contest without layers is located at the contest (the catalog has no `iamd` key)
+    assert _class_findings(contests=contests) == [
+        (
+            ("contests", 1, "law"),
+            "law iamd needs the catalog's `iamd: {layers: [...]}` (interceptor classes, outer "
+            "to inner)",
+            "error",
+        )
+    ]
+    # legal but suspicious: no layer engages the contest's threats
+    other = {**IAMD, "threats": ["mbt"]}
+    assert _class_findings(iamd=iamd, contests=[*_catalog()["contests"], other]) == [
+        (
+            ("contests", 1, "threats"),
+            "no layer engages these threats: everything launched leaks",
+            "warning",
+        )
+    ]
+
+
+def test_check_classes_engages_and_fires() -> None:
+    classes = _catalog()["classes"]
+    sam = {
+        **classes["sam"],
+        "engages": [
+            {"threat": "missile", "pk": 0.7},
+            {"threat": "misile", "pk": 0.5},
+            {"threat": "missile", "pk": 0.9},
+        ],
+    }
+    gun = {**GUN, "fires": {"munition": "shel", "rate": 10}}
+    assert _class_findings(classes={**classes, "sam": sam, "gun": gun, "shell": SHELL}) == [
+        (
+            ("classes", "sam", "engages", 1, "threat"),
+            "unknown threat class 'misile'; did you mean 'missile'?",
+            "error",
+        ),
+        (
+            ("classes", "sam", "engages", 2, "threat"),
+            "'missile' is engaged twice; list each threat once",
+            "error",
+        ),
+        (
+            ("classes", "gun", "fires", "munition"),
+            "unknown munition class 'shel'; did you mean 'shell'?",
+            "error",
+        ),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("engagement", "message"),
+    [
+        ({"threat": "missile", "pk": 1.2}, "must be >= 0 and <= 1"),
+        ({"threat": "missile", "pk": 0.5, "shots": 0}, "must be >= 1 and <= 8"),
+        ({"threat": "missile"}, "Field required"),
+    ],
+)
+def test_engagement_bounds(engagement: dict[str, Any], message: str) -> None:
+    classes = _catalog()["classes"]
+    with pytest.raises(ValidationError, match=message):
+        Catalog.model_validate(
+            _catalog(classes={**classes, "sam": {**classes["sam"], "engages": [engagement]}})
+        )
+
+
+@pytest.mark.parametrize("coverage", [-0.1, 1.01])
+def test_coverage_is_a_share(coverage: float) -> None:
+    classes = _catalog()["classes"]
+    with pytest.raises(ValidationError, match="coverage"):
+        Catalog.model_validate(
+            _catalog(classes={**classes, "sam": {**classes["sam"], "coverage": coverage}})
+        )
 
 
 def test_check_catalog() -> None:
@@ -259,7 +367,116 @@ def test_check_inventory() -> None:
             "warning",
         ),
         ((), "no enabler 'isr' (listed for domain 'land'); 1.0 assumed", "warning"),
+        (("sources", "s"), "source 's' has no kind (primary|secondary|claim)", "warning"),
+        (("systems", 0), "'training' has no basis (quoted|derived|judgement)", "warning"),
+        (("systems", 1), "'a' has no basis (quoted|derived|judgement)", "warning"),
+        (("systems", 2), "'a' has no basis (quoted|derived|judgement)", "warning"),
     ]
+
+
+def _errors_and_warnings(inv: Inventory, cat: Catalog) -> list[tuple[Any, str, str]]:
+    """Findings without the provenance warnings (tested above)."""
+    return [
+        (f.loc, f.message, f.severity)
+        for f in check_inventory(inv, cat)
+        if "basis" not in f.message and "has no kind" not in f.message
+    ]
+
+
+def test_check_inventory_munitions() -> None:
+    cat = Catalog.model_validate(
+        _catalog(classes={**_catalog()["classes"], "gun": GUN, "shell": SHELL})
+    )
+    gun = {"id": "m777", "name": "M777", "class": "gun", "quantity": 10, "source": "s"}
+    training = {"ground": {"value": 1, "rationale": "r"}}
+    enablers = {"isr": {"value": 1, "rationale": "r"}}
+    inv = Inventory.model_validate(
+        _inventory(
+            systems=[gun],
+            training=training,
+            enablers=enablers,
+            munitions={
+                "shel": {"stock": 100, "source": "s"},
+                "mbt": {"stock": 5, "source": "nowhere"},
+            },
+        )
+    )
+    assert _errors_and_warnings(inv, cat) == [
+        (
+            ("munitions", "shel"),
+            "no class fires munition 'shel' (a munition is named by a class's "
+            "`fires: {munition}`); did you mean 'shell'?",
+            "error",
+        ),
+        (
+            ("munitions", "mbt"),
+            "no class fires munition 'mbt' (a munition is named by a class's "
+            "`fires: {munition}`); known: shell",
+            "error",
+        ),
+        (("munitions", "mbt", "source"), "unknown source 'nowhere'; known: s", "error"),
+        (
+            ("munitions",),
+            "no `munitions` entry for 'shell': the systems that fire it are unlimited",
+            "warning",
+        ),
+    ]
+    fed = Inventory.model_validate(
+        _inventory(
+            systems=[gun],
+            training=training,
+            enablers=enablers,
+            munitions={"shell": {"stock": 100, "per_day": 5, "source": "s"}},
+        )
+    )
+    assert _errors_and_warnings(fed, cat) == []
+    assert fed.munitions["shell"].per_day == Estimate.point(5)
+    # no munitions block at all: the warning is located at the top of the file
+    bare = Inventory.model_validate(_inventory(systems=[gun], training=training, enablers=enablers))
+    assert _errors_and_warnings(bare, cat) == [
+        ((), "no `munitions` entry for 'shell': the systems that fire it are unlimited", "warning")
+    ]
+
+
+def test_check_inventory_raids() -> None:
+    cat = Catalog.model_validate(_catalog())
+    kh = {"id": "kh101", "name": "Kh-101", "class": "missile", "quantity": 10, "source": "s"}
+    inv = Inventory.model_validate(
+        _inventory(
+            side="russia",
+            systems=[kh],
+            training={"strike": {"value": 1, "rationale": "r"}},
+            raids=[
+                {"id": "r1", "every_days": 2, "size": {"kh101": 4}},
+                {"id": "r1", "every_days": 1, "size": {"kh10": 1}, "source": "x"},
+            ],
+        )
+    )
+    assert inv.raids[0].first_day == 0
+    assert _errors_and_warnings(inv, cat) == [
+        (("raids", 1, "id"), "duplicate raid id 'r1' (first at raids[0])", "error"),
+        (("raids", 1, "source"), "unknown source 'x'; known: s", "error"),
+        (
+            ("raids", 1, "size", "kh10"),
+            "russia has no system 'kh10'; did you mean 'kh101'?",
+            "error",
+        ),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("raid", "message"),
+    [
+        ({"id": "r", "every_days": 0, "size": {"k": 1}}, "every_days"),
+        ({"id": "r", "every_days": 1.5, "size": {"k": 1}}, "every_days"),
+        ({"id": "r", "every_days": 1, "first_day": -1, "size": {"k": 1}}, "first_day"),
+        ({"id": "r", "every_days": 1, "size": {}}, "size"),
+        ({"id": "r", "every_days": 1, "size": {"k": -1}}, "size"),
+    ],
+)
+def test_raid_bounds(raid: dict[str, Any], message: str) -> None:
+    with pytest.raises(ValidationError, match=message):
+        Inventory.model_validate(_inventory(raids=[raid]))
 
 
 def _commitment(**over: Any) -> Commitment:
@@ -316,6 +533,32 @@ def test_check_dataset_cross_file() -> None:
         ),
         ("c.yaml", ("recipient",), "no inventory has side 'ukrain'; did you mean 'ukraine'?"),
     ]
+
+
+def test_check_dataset_warns_when_no_raid_launches_an_iamd_threat() -> None:
+    cat = Catalog.model_validate(
+        _catalog(iamd={"layers": ["sam"]}, contests=[*_catalog()["contests"], IAMD])
+    )
+    systems = [
+        {"id": "kh101", "name": "Kh-101", "class": "missile", "quantity": 10, "source": "s"},
+        {"id": "t72", "name": "T-72", "class": "mbt", "quantity": 10, "source": "s"},
+    ]
+
+    def warnings(raids: list[dict[str, Any]]) -> list[tuple[str, Any, str]]:
+        red = Inventory.model_validate(_inventory(side="russia", systems=systems, raids=raids))
+        ds = Dataset(cat, (red,), (), "cat.yaml", ("r.yaml",), ())
+        return [(p, f.loc, f.message) for p, f in check_dataset(ds) if "raid" in f.message]
+
+    assert warnings([{"id": "r", "every_days": 1, "size": {"t72": 1}}]) == [
+        (
+            "r.yaml",
+            ("raids",),
+            "no raid launches a threat of iamd contest 'air' (missile): it is uncontested "
+            "against russia",
+        )
+    ]
+    assert warnings([{"id": "r", "every_days": 1, "size": {"kh101": 1}}]) == []
+    assert warnings([]) == []  # a side without raids (blue) is not warned
 
 
 def test_suggest() -> None:

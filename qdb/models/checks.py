@@ -225,7 +225,7 @@ def check_classes(cat: Catalog) -> list[Finding]:
         )
     engaged = {e.threat for cls in layers if cls in classes for e in classes[cls].engages}
     for i, con in enumerate(cat.contests):
-        if con.law == "iamd" and con.threats and not set(con.threats) & engaged:
+        if layers and con.law == "iamd" and con.threats and not set(con.threats) & engaged:
             out.append(
                 Finding(
                     ("contests", i, "threats"),
