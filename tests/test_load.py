@@ -162,19 +162,21 @@ def _inv_errors(old: str, new: str, catalog: object = None) -> list[str]:
 def test_misspelt_key_is_reported_once(catalog: object) -> None:
     """A misspelling explains the missing key: one line at the misspelt key, not two."""
     assert _inv_errors("    quantity: 400\n", "    quantiy: 400\n") == [
-        "u.yaml:26:5: systems[1].quantiy: unknown key 'quantiy'; did you mean 'quantity'?"
+        "u.yaml:29:5: systems[1].quantiy: unknown key 'quantiy'; did you mean 'quantity'?"
     ]
 
 
 def test_missing_key_without_misspelling_is_reported() -> None:
     assert _inv_errors("    quantity: 400\n", "") == [
-        "u.yaml:23:5: systems[1].quantity: required key 'quantity' is missing"
+        "u.yaml:26:5: systems[1].quantity: required key 'quantity' is missing"
     ]
 
 
 def test_training_bare_number_says_what_is_expected() -> None:
-    assert _inv_errors("  ground: {value: 1.1, rationale: Western training.}", "  ground: 1.2") == [
-        "u.yaml:11:11: training.ground: must be a mapping {value, rationale}, not the number "
+    assert _inv_errors(
+        "  ground: {value: 1.1, rationale: Western training., basis: judgement}", "  ground: 1.2"
+    ) == [
+        "u.yaml:12:11: training.ground: must be a mapping {value, rationale}, not the number "
         '1.2; e.g. {value: 1.2, rationale: "why, with a source"}'
     ]
 
@@ -182,7 +184,7 @@ def test_training_bare_number_says_what_is_expected() -> None:
 def test_system_that_is_a_list_names_the_keys() -> None:
     lines = _inv_errors("  - id: javelin\n", "  - [javelin]\n  - id: javelin\n")
     assert lines[0] == (
-        "u.yaml:23:5: systems[1]: must be a mapping with keys id, name, class, quantity, source "
+        "u.yaml:26:5: systems[1]: must be a mapping with keys id, name, class, quantity, source "
         "(got a list)"
     )
 
@@ -193,7 +195,7 @@ def test_identifier_hints() -> None:
         " starting with a letter); did you mean 'ukraine'?"
     ]
     assert _inv_errors("  isr: {value", "  ISR: {value") == [
-        "u.yaml:14:3: enablers.ISR: 'ISR' is not a valid key (lower-case letters, digits and _,"
+        "u.yaml:15:3: enablers.ISR: 'ISR' is not a valid key (lower-case letters, digits and _,"
         " starting with a letter); did you mean 'isr'?"
     ]
 
@@ -212,25 +214,25 @@ def test_dates() -> None:
 
 def test_empty_text_and_wrong_kinds() -> None:
     assert _inv_errors("name: Javelin", 'name: ""') == [
-        "u.yaml:24:11: systems[1].name: must not be empty"
+        "u.yaml:27:11: systems[1].name: must not be empty"
     ]
     assert _inv_errors("name: Javelin", "name: 5") == [
-        "u.yaml:24:11: systems[1].name: must be text (got the number 5)"
+        "u.yaml:27:11: systems[1].name: must be text (got the number 5)"
     ]
     assert _inv_errors("systems:\n", "systems: 3\nx:\n") == [
-        "u.yaml:16:10: systems: must be a list (got the number 3)",
-        "u.yaml:17:1: x: unknown key 'x'; allowed: side, name, as_of, description, sources, "
-        "training, enablers, systems, dynamics, notes",
+        "u.yaml:17:10: systems: must be a list (got the number 3)",
+        "u.yaml:18:1: x: unknown key 'x'; allowed: side, name, as_of, description, sources, "
+        "training, enablers, systems, dynamics, munitions, raids, notes",
     ]
 
 
 def test_unknown_top_level_key() -> None:
     assert _inv_errors("enablers:", "enabler:") == [
-        "u.yaml:13:1: enabler: unknown key 'enabler'; did you mean 'enablers'?"
+        "u.yaml:14:1: enabler: unknown key 'enabler'; did you mean 'enablers'?"
     ]
     assert _inv_errors("enablers:", "gadgets:") == [
-        "u.yaml:13:1: gadgets: unknown key 'gadgets'; allowed: side, name, as_of, description, "
-        "sources, training, enablers, systems, dynamics, notes"
+        "u.yaml:14:1: gadgets: unknown key 'gadgets'; allowed: side, name, as_of, description, "
+        "sources, training, enablers, systems, dynamics, munitions, raids, notes"
     ]
 
 
@@ -255,13 +257,13 @@ def test_references_listed_with_field_errors(catalog: object) -> None:
     with pytest.raises(DataError) as exc:
         parse_inventory(text.replace("quantity: 400", "quantity: -4"), "u.yaml", catalog)  # type: ignore[arg-type]
     assert messages(exc) == [
-        "u.yaml:22:13: systems[0].source: unknown source 's'; known: src",
-        "u.yaml:25:12: systems[1].class: unknown class 'atgm'; did you mean 'atgm_team'?",
-        "u.yaml:26:15: systems[1].quantity: must be >= 0 (got -4)",
+        "u.yaml:23:13: systems[0].source: unknown source 's'; known: src",
+        "u.yaml:28:12: systems[1].class: unknown class 'atgm'; did you mean 'atgm_team'?",
+        "u.yaml:29:15: systems[1].quantity: must be >= 0 (got -4)",
     ]
     assert lines == [
-        "u.yaml:21:16: systems[0].readiness: must be >= 0 and <= 1 (got 1.7)",
-        "u.yaml:22:5: systems[0].class2: unknown key 'class2'; did you mean 'class'?",
+        "u.yaml:22:16: systems[0].readiness: must be >= 0 and <= 1 (got 1.7)",
+        "u.yaml:23:5: systems[0].class2: unknown key 'class2'; did you mean 'class'?",
     ]
 
 
@@ -278,7 +280,7 @@ def test_commitment_references_listed_with_field_errors(catalog: object) -> None
 
 
 def test_catalog_cross_checks_run_beside_field_errors() -> None:
-    text = CATALOG_TEXT.replace("    pk: 0.8\n", "    pk: 2\n").replace(
+    text = CATALOG_TEXT.replace("cruise_missile, pk: 0.8,", "cruise_missile, pk: 2,").replace(
         "counters: {mbt: 1, atgm_team: 0.3}", "counters: {mbt: 1, atgm: 0.3}"
     )
     text = text.replace(
@@ -287,9 +289,9 @@ def test_catalog_cross_checks_run_beside_field_errors() -> None:
     with pytest.raises(DataError) as exc:
         parse_catalog(text, "cat.yaml")
     assert messages(exc) == [
-        "cat.yaml:29:9: classes.lr_sam.pk: must be >= 0 and <= 1 (got 2)",
-        "cat.yaml:40:30: contests[0].counters.atgm: unknown class 'atgm'; did you mean 'atgm_team'?",
-        "cat.yaml:52:23: thresholds.matched: matched (2) must be below offset (1)",
+        "cat.yaml:38:38: classes.lr_sam.engages[0].pk: must be >= 0 and <= 1 (got 2)",
+        "cat.yaml:62:30: contests[0].counters.atgm: unknown class 'atgm'; did you mean 'atgm_team'?",
+        "cat.yaml:72:23: thresholds.matched: matched (2) must be below offset (1)",
     ]
 
 
@@ -345,6 +347,16 @@ def test_load_dataset_valid(data_dir: Path) -> None:
     assert res.dataset.sides() == ["russia", "ukraine"]
     assert res.warnings == []
     assert len(res.dataset.commitments) == 1
+    red = res.dataset.matchup().red
+    assert [(r.id, r.every_days, r.first_day, r.size["kh101"].value) for r in red.raids] == [
+        ("salvo", 7, 2, 20)
+    ]
+    assert (red.munitions["shell"].stock.value, red.munitions["shell"].per_day.value) == (
+        200000,
+        8000,
+    )
+    assert res.dataset.catalog.campaign_days == 30
+    assert res.dataset.catalog.iamd is not None and res.dataset.catalog.iamd.layers == ["lr_sam"]
     assert set(res.docs) == {
         str(data_dir / "catalog.yaml"),
         *(str(p) for p in (data_dir / "force_inventories").iterdir()),
@@ -354,10 +366,12 @@ def test_load_dataset_valid(data_dir: Path) -> None:
 
 def test_load_dataset_warnings(data_dir: Path) -> None:
     inv = data_dir / "force_inventories" / "russia-2024.yaml"
-    inv.write_text(inv.read_text().replace("  c2: {value: 0.9, rationale: Rigid.}\n", ""))
+    inv.write_text(
+        inv.read_text().replace("  c2: {value: 0.9, rationale: Rigid., basis: judgement}\n", "")
+    )
     res = load_dataset(data_dir)
     assert [str(w) for w in res.warnings] == [
-        f"{inv}:13:1: enablers: warning: no enabler 'c2' (listed for domain 'land'); 1.0 assumed"
+        f"{inv}:14:1: enablers: warning: no enabler 'c2' (listed for domain 'land'); 1.0 assumed"
     ]
 
 
@@ -410,9 +424,9 @@ def test_every_file_problem_is_collected(data_dir: Path) -> None:
     with pytest.raises(DataError) as exc:
         load_dataset(data_dir)
     assert messages(exc) == [
-        f"{data_dir / 'catalog.yaml'}:12:11: classes.mbt.unit: must not be empty",
+        f"{data_dir / 'catalog.yaml'}:13:11: classes.mbt.unit: must not be empty",
         f"{com}:8:9: funding_musd.2025: must be >= 0 (got -1)",
-        f"{inv}:26:15: systems[1].quantity: must be a finite number, not nan",
+        f"{inv}:29:15: systems[1].quantity: must be a finite number, not nan",
     ]
 
 
@@ -420,10 +434,14 @@ def test_validate_paths_mixed(data_dir: Path, tmp_path: Path) -> None:
     """Files use the catalog of their data folder; a folder without catalog.yaml
     has each of its files checked; warnings are returned, not raised."""
     inv = data_dir / "force_inventories" / "russia-2024.yaml"
-    inv.write_text(inv.read_text().replace("  strike: {value: 1.0, rationale: Baseline.}\n", ""))
+    inv.write_text(
+        inv.read_text().replace(
+            "  strike: {value: 1.0, rationale: Baseline., basis: judgement}\n", ""
+        )
+    )
     warnings = validate_paths([inv, data_dir / "commitments", data_dir])
     assert [str(w) for w in warnings] == [
-        f"{inv}:10:1: training: warning: no training multiplier for branch 'strike' "
+        f"{inv}:11:1: training: warning: no training multiplier for branch 'strike' "
         "(used by systems[1]); 1.0 assumed"
     ] * 2  # once for the file, once for its folder
     loose = tmp_path / "loose.yaml"
@@ -431,17 +449,17 @@ def test_validate_paths_mixed(data_dir: Path, tmp_path: Path) -> None:
     with pytest.raises(DataError) as exc:
         validate_paths([loose], catalog_path=data_dir / "catalog.yaml")
     assert messages(exc) == [
-        f"{loose}:25:12: systems[1].class: unknown class 'atgm'; did you mean 'atgm_team'?"
+        f"{loose}:28:12: systems[1].class: unknown class 'atgm'; did you mean 'atgm_team'?"
     ]
 
 
 def test_validate_paths_bad_catalog_reported_once(data_dir: Path) -> None:
-    (data_dir / "catalog.yaml").write_text(CATALOG_TEXT.replace("pk: 0.8", "pk: 8"))
+    (data_dir / "catalog.yaml").write_text(CATALOG_TEXT.replace("pk: 0.8,", "pk: 8,"))
     files = sorted((data_dir / "force_inventories").iterdir())
     with pytest.raises(DataError) as exc:
         validate_paths(files)
     assert messages(exc) == [
-        f"{data_dir / 'catalog.yaml'}:29:9: classes.lr_sam.pk: must be >= 0 and <= 1 (got 8)"
+        f"{data_dir / 'catalog.yaml'}:38:38: classes.lr_sam.engages[0].pk: must be >= 0 and <= 1 (got 8)"
     ]
 
 
