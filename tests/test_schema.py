@@ -264,3 +264,53 @@ def test_with_jsonschema_if_installed(bundle: dict[str, Any]) -> None:
     validator = jsonschema.Draft202012Validator(bundle)
     for path in data_files(VALID) + data_files(bundled_data_dir()):
         validator.validate(instance(path))
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "problem"),
+    [
+        ("pk: 0.8,", "pk: 1.8,", "engages[0].pk: 0 of oneOf match"),
+        ("coverage: 0.5", "coverage: 1.5", "lr_sam.coverage: 0 of anyOf match"),
+        ("campaign_days: 30", "campaign_days: 0", "campaign_days: 0 violates minimum 1"),
+        ("campaign_days: 30", "campaign_days: 2.5", "campaign_days: not integer"),
+        ("layers: [lr_sam]", "layers: []", "$.iamd: 0 of anyOf match"),
+        (
+            "    threats: [cruise_missile]",
+            "    threats: [cruise_missile]\n    layers: [x]",
+            "unexpected layers",
+        ),
+        (
+            "fires: {munition: shell, rate: 20}",
+            "fires: {munition: shell, rate: 0}",
+            "howitzer.fires: 0 of anyOf match",
+        ),
+    ],
+)
+def test_schema_rejects_what_the_loader_rejects_in_the_catalog(
+    old: str, new: str, problem: str, bundle: dict[str, Any]
+) -> None:
+    """Optional blocks are ``anyOf [block, null]``: a bad value inside shows at the block."""
+    text = (VALID / "catalog.yaml").read_text()
+    assert old in text
+    data = json.loads(json.dumps(parse_yaml(text.replace(old, new, 1), "x").data))
+    found = errors(bundle["$defs"]["Catalog"], bundle, data)
+    assert any(problem in e for e in found), found
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "problem"),
+    [
+        ("every_days: 7", "every_days: 0", "every_days: 0 violates minimum 1"),
+        ("first_day: 2", "first_day: -1", "first_day: -1 violates minimum 0"),
+        ("size: {kh101: 20}", "size: {}", "too few properties"),
+        ("stock: 200000", "stock: -1", "stock: 0 of oneOf match"),
+    ],
+)
+def test_schema_rejects_bad_raids_and_munitions(
+    old: str, new: str, problem: str, bundle: dict[str, Any]
+) -> None:
+    text = (VALID / "force_inventories" / "russia-2024.yaml").read_text()
+    assert old in text
+    data = json.loads(json.dumps(parse_yaml(text.replace(old, new, 1), "x").data))
+    found = errors(bundle["$defs"]["Inventory"], bundle, data)
+    assert any(problem in e for e in found), found
