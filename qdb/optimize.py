@@ -1,84 +1,109 @@
-"""Cheapest package of extra blue systems that makes the balance certifiable (pure).
+"""Cheapest delivery package that closes the critical shortfalls (pure).
 
 Problem
 -------
-Choose integer numbers ``x_j ≥ 0`` of extra units of candidate blue systems to
-minimise the cost ``Σ c_j x_j`` such that every critical contest reaches
-``matched`` (β ≥ thresholds.matched), within the budget ``Σ c_j x_j ≤ B`` and
-the supply limits ``x_j ≤ u_j``.
-
-* A critical contest that still falls short when every candidate is at its
-  supply limit (or at a hard cap of a million units) cannot be closed by any
-  budget — e.g. a layered defence where one shot per layer caps the kills. It
-  is reported in ``unreachable`` with its ``ceiling`` balance, and the rest of
-  the problem is solved without it (``feasible = False``).
-* If the budget cannot close every closable contest, the package maximises the
-  worst balance among them (then, with what is left, the next worst — a
-  leximin order — and finally the cheapest package keeping those levels), and
-  says so (``feasible = False``).
+Choose whole numbers ``x_j ≥ 0`` of candidate purchases to minimise the cost
+``Σ c_j x_j`` such that every critical contest reaches ``matched`` (β ≥
+thresholds.matched, by the same 12-digit rounding as a verdict), within the
+budget ``Σ c_j x_j ≤ B`` and the supply limits ``x_j ≤ u_j``. Balances come
+from the engine (:func:`qdb.contests.evaluate`), never from a second copy of a
+law.
 
 Candidates
 ----------
-One per blue class that counters a critical contest in shortfall (or is one of
-its layers): extra units of the class's *highest-quality* system (ties: higher
-readiness, then id), held with that system's readiness, quality and stock per
-unit (``stock / quantity``; an added Patriot battery comes with the
-interceptors the existing ones carry on average). Choosing the best system of a
-class means an added unit never lowers a layer's or a class's mean quality, so
-each balance is non-decreasing in every ``x_j``. A class with no fielded system
-is added as a new system ``new_<class>`` of quality 1 and readiness 1 (no stock:
-its layer is then not stock-limited). Unit costs are the catalog's
-``unit_cost_musd`` (point value); supply limits are ``supply_limit_per_year``
-times the years until ``by_year`` (one year without it), or given explicitly.
+For every critical contest in shortfall:
+
+* ``units`` — extra units of every fielded blue system whose class counters
+  the contest (Lanchester ``counters``) or is an air-defence layer that engages
+  one of its threats (``iamd``), at the class's ``unit_cost_musd``. An added
+  unit of a system with a magazine comes with the rounds that system carries
+  per unit (``stock / quantity``, whole rounds), priced at the class's
+  ``round_cost_musd``; so a battery is bought loaded. A class with no fielded
+  system is added as ``new_<class>`` (quality 1, readiness 1).
+* ``rounds`` — interceptor rounds for a system's magazine (``stock``), at the
+  class's ``round_cost_musd``: a gap that more launchers cannot close but rounds
+  can (a magazine that runs dry) is priced, not declared unreachable.
+* ``munition`` — rounds of a munition class (``munitions.CLASS.stock``) the
+  side rations, when a system firing it counters the contest, at the munition
+  class's ``unit_cost_musd`` per round.
+
+Supply limits: ``supply_limit_per_year`` of a class times the years until
+``by_year`` (one without it), or ``--limit CLASS=N``; rounds of interceptors
+are limited by the budget only.
 
 Method
 ------
-Outer approximation (Kelley's cutting planes; Duran & Grossmann 1986) with a
-mixed-integer linear master problem solved by HiGHS through
-``scipy.optimize.milp``. Each critical contest's constraint is linearised at
-the packages tried so far — the tangent of ``ln β`` (Lanchester laws) or of the
-leakage (layered defence, which must stay under ``acceptable_leakage ** θ``) —
-the master gives the cheapest package satisfying every cut, and that package is
-re-evaluated exactly with the qdb contest models; the loop stops when it holds.
-The cuts are valid (never cut off a feasible package), hence the answer is the
-global optimum, when each constraint is convex in ``x``: always for the
-Lanchester laws (``ln β = ln S + (p−1) ln N`` with ``S`` and ``N`` affine in
-``x`` and ``p ≥ 1``), and for layered defence when the added units leave each
-layer's mean quality unchanged (leakage is then a composition of ``max`` of
-convex functions). Otherwise the package is still verified exactly, repaired
-greedily if the cuts stall, trimmed by a descent that drops units while it
-holds, and ``optimal`` is False. The max-min problem is solved by bisection on
-the level, each step a min-cost problem as above (monotone: a higher level
-never costs less). Finally the package is applied as what-if edits and
-assessed with :func:`qdb.assess.assess`; that assessment is what is reported.
-``tests/test_optimize.py`` checks the answers against brute-force enumeration
-through the full engine on random small cases.
+Every balance below is the engine's, evaluated in batches: each package tried
+is one column of the value matrix ``V`` of the compiled plan (the slots of the
+quantities, magazines and munition stocks it changes are edited in that
+column), so hundreds of packages cost one evaluation.
+
+1. *Ceilings.* Balances never fall when blue gains units, rounds or shells
+   (the engine's monotonicity, DESIGN.md). A critical shortfall that still
+   falls short with every candidate at its supply limit (or at a hard cap of
+   10^6 units, 10^7 rounds) cannot be closed by any budget: it is reported in
+   ``unreachable`` with its ``ceiling`` balance and the rest is solved without
+   it.
+2. *Greedy by marginal gain per dollar* over lots of 1, 2, 4, … of each
+   candidate: the merit is the total shortfall ``Σ max(0, 1 − β_c / matched)``
+   over the contests to close; each step buys the lot with the largest fall in
+   shortfall per dollar, extended to the largest lot of the same candidate
+   whose gain per dollar still beats every other candidate's best.
+3. *Trim*: each line, most expensive first, is cut to the fewest units that
+   keep every contest closed (others fixed; feasibility is monotone, so a
+   search over the integers is exact).
+4. *Local improvement*: each line in turn is dropped and the package refilled
+   greedily without it, then trimmed; a cheaper feasible package replaces the
+   current one, until no drop improves it.
+5. *Verification*: the package is applied as what-if edits
+   (:func:`apply_package`, the same ``--set`` edits a user can run) and assessed
+   with :func:`qdb.assess.assess`; that assessment is what is reported and it
+   decides ``feasible``.
+
+What is guaranteed
+------------------
+The reported package is within the budget and limits, and when ``feasible``
+every critical contest holds in the exact engine assessment of the applied
+edits. ``unreachable`` contests are proven out of reach (monotonicity at the
+caps). The greedy package is a local optimum (no single line can be dropped and
+re-bought more cheaply; no line can lose a unit) but is *not* proven the
+cheapest: ``optimal`` is False, except when nothing needs buying or
+``method="exhaustive"`` enumerated every package within the budget and limits
+(small cases). If the budget cannot close every reachable shortfall, the
+package is the greedy one within the budget (largest fall in total shortfall
+per dollar) and ``feasible`` is False.
 
 References
 ----------
-Kelley, J. E., "The cutting-plane method for solving convex programs",
-*J. SIAM* 8(4), 1960.
-Duran, M. A. and Grossmann, I. E., "An outer-approximation algorithm for a
-class of mixed-integer nonlinear programs", *Math. Programming* 36, 1986.
+Nemhauser, G. L., Wolsey, L. A. and Fisher, M. L., "An analysis of approximations
+for maximizing submodular set functions", *Math. Programming* 14, 1978 (greedy
+by marginal gain per unit cost).
 """
 
 from __future__ import annotations
 
+import itertools
 import math
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 from qdb.errors import OptimizeError
 from qdb.models import Matchup
-from qdb.models.estimate import Estimate
 from qdb.models.inventory import System
 from qdb.results import HOLDING, Assessment, round_sig
 
 if TYPE_CHECKING:
-    from qdb.graph import Participant
+    import numpy as np
+    import numpy.typing as npt
+
+    from qdb.contests import Plan
+
+    FloatArray = npt.NDArray[np.float64]
 
 __all__ = [
+    "HARD_CAP",
+    "ROUNDS_CAP",
     "Candidate",
     "OptimizeResult",
     "PackageLine",
@@ -86,21 +111,25 @@ __all__ = [
     "candidates",
     "optimize",
     "optimize_markdown",
+    "package_edits",
 ]
 
 HARD_CAP = 1_000_000
-"""Most extra units of one candidate ever considered."""
-MAX_ITER = 300
-LEAK_FLOOR = 1e-6
-BETA_FLOOR = 1e-6
+"""Most extra units of one system ever considered."""
+ROUNDS_CAP = 10_000_000
+"""Most rounds of one magazine or munition ever considered."""
 OPT_SOURCE = "qdb_optimize"
+BATCH = 512
+"""Packages evaluated per engine call (columns of one value matrix)."""
+MAX_STEPS = 400
+"""Most greedy purchases in one fill."""
 
-METHOD_OA = (
-    "outer-approximation MILP: tangent cuts of each critical contest's balance, master "
-    "problem solved by HiGHS (scipy.optimize.milp), every package re-evaluated exactly "
-    "with the qdb contest models"
+METHOD_GREEDY = (
+    "greedy by marginal fall in total shortfall per dollar over lots of 1, 2, 4, … (every "
+    "package evaluated by the engine), trimmed and improved by drop-and-refill, verified by "
+    "qdb assess"
 )
-METHOD_EXHAUSTIVE = "exhaustive enumeration of every package within the bounds"
+METHOD_EXHAUSTIVE = "exhaustive enumeration of every package within the budget and limits"
 
 
 # --- candidates -------------------------------------------------------------------------
@@ -108,54 +137,94 @@ METHOD_EXHAUSTIVE = "exhaustive enumeration of every package within the bounds"
 
 @dataclass(frozen=True)
 class Candidate:
-    """A blue system the optimiser may add units of."""
+    """Something the optimiser may buy: units of a system, rounds for a magazine, shells.
 
+    ``kind`` is ``units``, ``rounds`` or ``munition``; ``system`` is the
+    system id (for ``munition``, the munition class). ``unit_cost_musd`` is the
+    price of one purchase unit (a unit with its load, one round).
+    """
+
+    kind: str
     class_: str
     system: str
     name: str
     new: bool
     unit_cost_musd: float
-    stock_per_unit: float | None
+    load: float | None
+    load_cost_musd: float
     limit: int | None
     contests: tuple[str, ...]
+
+    @property
+    def key(self) -> str:
+        """``kind:system`` (unique among candidates)."""
+        return f"{self.kind}:{self.system}"
+
+    def rounds_for(self, quantity: int) -> int:
+        """Rounds that come with ``quantity`` units (whole rounds), or bought as rounds."""
+        if self.kind == "units":
+            return 0 if self.load is None else math.floor(self.load * quantity + 0.5)
+        return quantity
 
 
 @dataclass(frozen=True)
 class PackageLine:
-    """Extra units of one candidate."""
+    """A quantity of one candidate."""
 
     candidate: Candidate
     quantity: int
 
     @property
     def cost_musd(self) -> float:
-        """quantity × unit cost."""
+        """quantity × unit cost (a unit's cost includes its load)."""
         return self.quantity * self.candidate.unit_cost_musd
 
     @property
-    def stock_added(self) -> float | None:
-        """Interceptors or rounds that come with the units (None without stock)."""
-        spu = self.candidate.stock_per_unit
-        return None if spu is None else spu * self.quantity
+    def rounds_added(self) -> int | None:
+        """Rounds this line adds to a magazine or munition stock (None: none)."""
+        c = self.candidate
+        if c.kind == "units" and c.load is None:
+            return None
+        return c.rounds_for(self.quantity)
 
     def to_json(self) -> dict[str, Any]:
         c = self.candidate
+        name = c.name if c.kind == "units" else f"{c.name} rounds"
         return {
+            "kind": c.kind,
             "class": c.class_,
             "system": c.system,
+            "name": name,
             "quantity": self.quantity,
             "unit_cost_musd": round_sig(c.unit_cost_musd),
             "cost_musd": round_sig(self.cost_musd),
             "new_system": c.new,
-            "stock_added": round_sig(self.stock_added),
+            "rounds_added": self.rounds_added,
         }
 
 
-def _best_system(systems: Sequence[System]) -> System | None:
-    fielded = [s for s in systems if s.quantity.value > 0 and s.readiness.value > 0]
-    if not fielded:
-        return None
-    return min(fielded, key=lambda s: (-s.quality.value, -s.readiness.value, s.id))
+def _cost(x: float | Any) -> float:
+    return float(x.value) if hasattr(x, "value") else float(x)
+
+
+def _shortfall_classes(m: Matchup, contest_ids: Sequence[str]) -> dict[str, list[str]]:
+    """Blue classes that can move each contest: counters, or layers engaging its threats."""
+    cat = m.catalog
+    layers = list(cat.iamd.layers) if cat.iamd is not None else []
+    classes: dict[str, list[str]] = {}
+    for cid in contest_ids:
+        con = cat.contest(cid)
+        if con is None:
+            raise OptimizeError(f"no contest {cid!r}")
+        if con.law == "iamd":
+            mine = [
+                L for L in layers if any(e.threat in con.threats for e in cat.classes[L].engages)
+            ]
+        else:
+            mine = list(con.counters)
+        for cls in mine:
+            classes.setdefault(cls, []).append(cid)
+    return classes
 
 
 def candidates(
@@ -164,7 +233,7 @@ def candidates(
     limits: Mapping[str, int | None] | None = None,
     years: int = 1,
 ) -> list[Candidate]:
-    """The candidate additions for ``contest_ids`` (see the module docstring).
+    """The candidate purchases for ``contest_ids`` (see the module docstring).
 
     Parameters
     ----------
@@ -173,90 +242,144 @@ def candidates(
     contest_ids : sequence of str
         Contests whose blue classes are candidates.
     limits : mapping class -> int or None, optional
-        Most extra units per class; overrides the catalog's supply limits
-        (``None`` lifts a limit).
+        Most extra units (or rounds, for a munition class) per class; overrides
+        the catalog's supply limits (``None`` lifts a limit).
     years : int
         Years of supply the catalog's ``supply_limit_per_year`` is multiplied by.
 
     Returns
     -------
     list of Candidate
-        In class-id order.
+        Units (class, then system id), then rounds, then munitions.
     """
+    cat = m.catalog
     limits = dict(limits or {})
-    classes: dict[str, list[str]] = {}
-    for cid in contest_ids:
-        con = m.catalog.contest(cid)
-        if con is None:
-            raise OptimizeError(f"no contest {cid!r}")
-        for cls in [*con.counters, *con.layers]:
-            classes.setdefault(cls, []).append(cid)
-    taken = {s.id for s in m.blue.systems}
-    out = []
-    for cls in sorted(classes):
-        k = m.catalog.classes[cls]
-        rep = _best_system([s for s in m.blue.systems if s.class_ == cls])
+    classes = _shortfall_classes(m, contest_ids)
+
+    def limit_of(cls: str) -> int | None:
         if cls in limits:
-            limit = limits[cls]
-        elif k.supply_limit_per_year is not None:
-            limit = math.floor(k.supply_limit_per_year.value * years + 1e-9)
-        else:
-            limit = None
-        if rep is not None:
-            spu = rep.stock.value / rep.quantity.value if rep.stock is not None else None
-            out.append(
+            return limits[cls]
+        k = cat.classes[cls]
+        if k.supply_limit_per_year is not None:
+            return math.floor(k.supply_limit_per_year.value * years + 1e-9)
+        return None
+
+    taken = {s.id for s in m.blue.systems}
+    units: list[Candidate] = []
+    rounds: list[Candidate] = []
+    for cls in sorted(classes):
+        k = cat.classes[cls]
+        rc = _cost(k.round_cost_musd) if k.round_cost_musd is not None else None
+        fielded = sorted(
+            (s for s in m.blue.systems if s.class_ == cls and s.quantity.value > 0),
+            key=lambda s: s.id,
+        )
+        for s in fielded:
+            load = None
+            if s.stock is not None:
+                load = s.stock.value / s.quantity.value
+            price = _cost(k.unit_cost_musd) + (load or 0.0) * (rc or 0.0)
+            units.append(
                 Candidate(
+                    "units",
                     cls,
-                    rep.id,
-                    rep.name,
+                    s.id,
+                    s.name,
                     False,
-                    k.unit_cost_musd.value,
-                    spu,
-                    limit,
+                    price,
+                    load,
+                    (load or 0.0) * (rc or 0.0),
+                    limit_of(cls),
                     tuple(classes[cls]),
                 )
             )
-        else:
+            if s.stock is not None and rc is not None and rc > 0:
+                rounds.append(
+                    Candidate(
+                        "rounds", cls, s.id, s.name, False, rc, None, 0.0, None, tuple(classes[cls])
+                    )
+                )
+        if not fielded:
             sid, n = f"new_{cls}", 2
             while sid in taken:
                 sid, n = f"new_{cls}_{n}", n + 1
             taken.add(sid)
-            out.append(
+            units.append(
                 Candidate(
+                    "units",
                     cls,
                     sid,
                     f"{k.name or cls} (added by qdb optimize)",
                     True,
-                    k.unit_cost_musd.value,
+                    _cost(k.unit_cost_musd),
                     None,
-                    limit,
+                    0.0,
+                    limit_of(cls),
                     tuple(classes[cls]),
                 )
             )
-    return out
+    shells: list[Candidate] = []
+    for mun, entry in sorted(m.blue.munitions.items()):
+        if mun not in cat.classes:
+            continue
+        users = {
+            s.class_
+            for s in m.blue.systems
+            if (f := cat.classes[s.class_].fires) is not None and f.munition == mun
+        }
+        served = sorted({cid for cls in users for cid in classes.get(cls, ())})
+        price = _cost(cat.classes[mun].unit_cost_musd)
+        if served and price > 0:
+            shells.append(
+                Candidate(
+                    "munition",
+                    mun,
+                    mun,
+                    cat.classes[mun].name or mun,
+                    False,
+                    price,
+                    None,
+                    0.0,
+                    limit_of(mun),
+                    tuple(served),
+                )
+            )
+        del entry
+    return units + rounds + shells
 
 
 # --- applying a package -----------------------------------------------------------------
 
 
 def package_edits(m: Matchup, package: Sequence[PackageLine]) -> list[str]:
-    """What-if edits (``SIDE:SYSTEM.quantity+=N``, ``.stock+=S``) for the existing systems."""
-    from qdb.whatif import format_number
+    """What-if edits for the package (new systems are added by :func:`new_systems`).
 
+    ``SIDE:SYSTEM.quantity+=N`` (and ``.stock+=R`` for the load), ``SIDE:SYSTEM.stock+=R``
+    for rounds, ``SIDE:munitions.CLASS.stock+=R`` for shells.
+    """
     side = m.blue.side
     edits = []
     for line in package:
         c = line.candidate
-        if c.new or line.quantity == 0:
+        if line.quantity == 0:
+            continue
+        if c.kind == "munition":
+            edits.append(f"{side}:munitions.{c.system}.stock+={line.quantity}")
+            continue
+        if c.kind == "rounds":
+            edits.append(f"{side}:{c.system}.stock+={line.quantity}")
+            continue
+        if c.new:
             continue
         edits.append(f"{side}:{c.system}.quantity+={line.quantity}")
-        if line.stock_added:
-            edits.append(f"{side}:{c.system}.stock+={format_number(line.stock_added)}")
+        r = line.rounds_added
+        if r:
+            edits.append(f"{side}:{c.system}.stock+={r}")
     return edits
 
 
 def new_systems(package: Sequence[PackageLine]) -> list[dict[str, Any]]:
-    """The systems a package adds (candidates with no fielded system), as data mappings."""
+    """The systems a package adds (classes with no fielded system), as data mappings."""
     return [
         {
             "id": ln.candidate.system,
@@ -270,287 +393,303 @@ def new_systems(package: Sequence[PackageLine]) -> list[dict[str, Any]]:
     ]
 
 
+def _with_systems(m: Matchup, added: Sequence[Mapping[str, Any]]) -> Matchup:
+    from qdb.models.base import Source
+
+    if not added:
+        return m
+    inv = m.blue
+    sources = dict(inv.sources)
+    sources.setdefault(
+        OPT_SOURCE,
+        Source(
+            title="Hypothetical addition proposed by qdb optimize",
+            publisher="qdb",
+            date=inv.as_of,
+            url="urn:qdb:optimize",
+        ),
+    )
+    systems = [*inv.systems, *(System.model_validate(dict(d)) for d in added)]
+    return m.with_side("blue", inv.model_copy(update={"systems": systems, "sources": sources}))
+
+
 def apply_package(m: Matchup, package: Sequence[PackageLine]) -> Matchup:
     """``m`` with the package added to blue: new systems, then :func:`package_edits`.
 
     The edits go through :func:`qdb.whatif.apply_edits`, so ``qdb assess
     --set EDIT ...`` on the same matchup reproduces the result.
     """
-    from qdb.models.base import Source
     from qdb.whatif import apply_edits
 
-    added = new_systems(package)
-    if added:
-        inv = m.blue
-        sources = dict(inv.sources)
-        sources.setdefault(
-            OPT_SOURCE,
-            Source(
-                title="Hypothetical addition proposed by qdb optimize",
-                publisher="qdb",
-                date=inv.as_of,
-                url="urn:qdb:optimize",
-            ),
-        )
-        systems = [*inv.systems, *(System.model_validate(d) for d in added)]
-        m = m.with_side("blue", inv.model_copy(update={"systems": systems, "sources": sources}))
+    m = _with_systems(m, new_systems(package))
     edits = package_edits(m, package)
     return apply_edits(m, edits) if edits else m
 
 
-# --- fast exact evaluation of the critical contests --------------------------------------
+# --- batch evaluation through the engine ------------------------------------------------
 
 
-class _Evaluator:
-    """Exact balances of a few contests as functions of the candidate counts."""
+class _Batch:
+    """Balances of many packages at once: each package is a column of the value matrix.
 
-    def __init__(self, m: Matchup, contest_ids: Sequence[str], cands: Sequence[Candidate]) -> None:
-        from qdb.graph import Participant, build_graph, participants, quality_parts
+    The plan is compiled from the matchup with every new candidate system
+    present at quantity 0 (which changes no balance); blue magazines and munition
+    stocks get slots of their own so that a column can change one without
+    touching a constant another number shares.
+    """
 
-        self.m = m
+    def __init__(self, m: Matchup, cands: Sequence[Candidate]) -> None:
+        import numpy as np
+
+        from qdb.contests import compile_plan
+
+        probe = _with_systems(
+            m,
+            [
+                {"id": c.system, "name": c.name, "class": c.class_, "quantity": 0, "source": "x"}
+                for c in cands
+                if c.new
+            ],
+        )
+        plan = compile_plan(probe)
+        points = list(plan.points)
+
+        def own(sl: int) -> int:
+            points.append(points[sl])
+            return len(points) - 1
+
+        systems = tuple(
+            replace(r, stock=own(r.stock)) if r.role == "blue" and r.stock is not None else r
+            for r in plan.systems
+        )
+        munitions = tuple(
+            replace(u, stock=own(u.stock)) if u.role == "blue" else u for u in plan.munitions
+        )
+        self.plan: Plan = replace(plan, points=points, systems=systems, munitions=munitions)
+        self.base = self.plan.values()[:, 0]
+        self.ids = list(self.plan.contest_ids)
+        # per candidate: (slot of the quantity bought or None, slot of the rounds or None)
+        self.slots: list[tuple[int | None, int | None]] = []
+        for c in cands:
+            if c.kind == "munition":
+                mun = next(
+                    u for u in self.plan.munitions if u.role == "blue" and u.munition == c.system
+                )
+                self.slots.append((None, mun.stock))
+                continue
+            row = self.plan.system("blue", c.system)
+            assert row is not None
+            if c.kind == "rounds":
+                self.slots.append((None, row.stock))
+            else:
+                self.slots.append((row.qty, row.stock if c.load is not None else None))
         self.cands = list(cands)
-        G = build_graph(m)
-        self.contests = {cid: m.catalog.contest(cid) for cid in contest_ids}
-        self.blue: dict[str, list[Participant]] = {}
-        self.red: dict[str, list[Participant]] = {}
-        # per contest: (candidate index, index in blue list or -1, participant template)
-        self.slots: dict[str, list[tuple[int, int, Participant]]] = {}
-        for cid, con in self.contests.items():
-            assert con is not None
-            blue = participants(G, cid, "blue")
-            self.blue[cid] = blue
-            self.red[cid] = participants(G, cid, "red")
-            slots = []
-            for j, c in enumerate(self.cands):
-                if cid not in c.contests:
-                    continue
-                if not c.new:
-                    i = next(i for i, p in enumerate(blue) if p.system.id == c.system)
-                    slots.append((j, i, blue[i]))
-                else:
-                    sys = System.model_validate(
-                        {
-                            "id": c.system,
-                            "name": c.name,
-                            "class": c.class_,
-                            "quantity": 0,
-                            "source": OPT_SOURCE,
-                        }
-                    )
-                    qual, tr, tech = quality_parts(m, m.blue, sys)
-                    if con.law == "layered_defence":
-                        w, layer = 1.0, con.layers.index(c.class_)
-                    else:
-                        w, layer = con.counters[c.class_].value, None
-                    p = Participant(
-                        f"{m.blue.side}:{c.system}", sys, c.class_, w, qual, tr, tech, layer
-                    )
-                    slots.append((j, -1, p))
-            self.slots[cid] = slots
-        self.cache: dict[tuple[str, tuple[float, ...]], Any] = {}
-        self.lin_cache: dict[
-            tuple[str, tuple[int, ...]], tuple[dict[int, float], float] | None
-        ] = {}
-        self.lin_points: dict[str, list[tuple[int, ...]]] = {}
         self.evaluations = 0
+        self._np = np
 
-    def key(self, cid: str, x: Sequence[float]) -> tuple[float, ...]:
-        return tuple(float(x[j]) for j, _, _ in self.slots[cid])
-
-    def result(self, cid: str, x: Sequence[float]) -> Any:
+    def balances(self, X: Any) -> FloatArray:
+        """Balances (contests x packages) of packages ``X`` (candidates x packages, counts)."""
+        np = self._np
         from qdb.contests import evaluate
 
-        k = (cid, self.key(cid, x))
-        hit = self.cache.get(k)
-        if hit is not None:
-            return hit
-        blue = list(self.blue[cid])
-        for j, i, p in self.slots[cid]:
-            n = float(x[j])
-            if n == 0:
-                continue
-            s = p.system
-            upd: dict[str, Any] = {"quantity": Estimate.point(s.quantity.value + n)}
-            spu = self.cands[j].stock_per_unit
-            if spu is not None and s.stock is not None:
-                upd["stock"] = Estimate.point(s.stock.value + spu * n)
-            q = replace(p, system=s.model_copy(update=upd))
-            if i >= 0:
-                blue[i] = q
-            else:
-                blue.append(q)
-        con = self.contests[cid]
-        assert con is not None
-        r = evaluate(con, blue, self.red[cid], self.m.catalog.thresholds, self.m.catalog.classes)
-        self.evaluations += 1
-        if len(self.cache) > 200_000:
-            self.cache.clear()
-        self.cache[k] = r
-        return r
-
-    def balance(self, cid: str, x: Sequence[float]) -> float | None:
-        b: float | None = self.result(cid, x).balance
-        return b
-
-    def reaches(self, cid: str, x: Sequence[float], target: float) -> bool:
-        """β rounded to 12 significant digits ≥ target (None: uncontested, holds)."""
-        b = self.balance(cid, x)
-        return b is None or b >= target or float(f"{b:.12g}") >= target
-
-    def law(self, cid: str) -> str:
-        con = self.contests[cid]
-        assert con is not None
-        return con.law
-
-    # cut functions: f(x) >= tau  <=>  beta >= target
-    def cut_value(self, cid: str, x: Sequence[float]) -> float:
-        r = self.result(cid, x)
-        if r.law == "layered_defence":
-            leak = r.leakage if r.leakage is not None else 0.0
-            return -max(float(leak), LEAK_FLOOR)
-        b = r.balance
-        return math.log(b) if b is not None and b > 0 else -math.inf
-
-    def cut_target(self, cid: str, target: float) -> float:
-        con = self.contests[cid]
-        assert con is not None
-        if con.law == "layered_defence":
-            assert con.acceptable_leakage is not None
-            return -float(con.acceptable_leakage.value**target)
-        return math.log(target)
-
-    def log_balance(self, cid: str, x: Sequence[float]) -> float:
-        b = self.balance(cid, x)
-        if b is None:
-            return math.inf
-        return math.log(max(b, BETA_FLOOR))
-
-    def gradient(
-        self, f: Callable[[str, Sequence[float]], float], cid: str, x: Sequence[float]
-    ) -> dict[int, float]:
-        """Forward differences of ``f`` in each candidate of the contest."""
-        f0 = f(cid, x)
-        out = {}
-        for j, _, _ in self.slots[cid]:
-            h = 1e-4 * max(1.0, abs(float(x[j])))
-            y = list(map(float, x))
-            y[j] += h
-            out[j] = (f(cid, y) - f0) / h
+        X = np.asarray(X, dtype=np.float64)
+        n = X.shape[1]
+        out: FloatArray = np.empty((len(self.ids), n))
+        for start in range(0, n, BATCH):
+            part = X[:, start : start + BATCH]
+            V = np.repeat(self.base[:, None], part.shape[1], axis=1)
+            for j, (c, (q_sl, r_sl)) in enumerate(zip(self.cands, self.slots, strict=True)):
+                if not part[j].any():
+                    continue
+                if q_sl is not None:
+                    V[q_sl] += part[j]
+                if r_sl is not None:
+                    if c.kind == "units":
+                        V[r_sl] += np.floor((c.load or 0.0) * part[j] + 0.5)
+                    else:
+                        V[r_sl] += part[j]
+            out[:, start : start + part.shape[1]] = evaluate(self.plan, V).balance
+            self.evaluations += part.shape[1]
         return out
 
-    def linearise(self, cid: str, x: Sequence[int]) -> tuple[dict[int, float], float] | None:
-        """Tangent of the cut function at ``x``: ``f(y) ≈ g·y + c0``; None where f = -inf."""
-        key = (cid, tuple(x))
-        if key in self.lin_cache:
-            return self.lin_cache[key]
-        f0 = self.cut_value(cid, x)
-        out: tuple[dict[int, float], float] | None = None
-        if math.isfinite(f0):
-            g = self.gradient(self.cut_value, cid, x)
-            out = (g, f0 - sum(g[j] * x[j] for j in g))
-        self.lin_cache[key] = out
-        self.lin_points.setdefault(cid, []).append(tuple(x))
-        return out
 
-    def convex(self, cid: str) -> bool:
-        """True when the cut function is provably concave (see the module docstring)."""
-        con = self.contests[cid]
-        assert con is not None
-        if con.law != "layered_defence":
-            return True
-        for _, _, p in self.slots[cid]:
-            layer = [q for q in self.blue[cid] if q.layer == p.layer]
-            units = sum(q.system.quantity.value * q.system.readiness.value for q in layer)
-            if units <= 0:
-                continue
-            mean = (
-                sum(q.system.quantity.value * q.system.readiness.value * q.q for q in layer) / units
-            )
-            if abs(p.q - mean) > 1e-12 * max(1.0, mean):
-                return False
-        return True
+# --- the search -------------------------------------------------------------------------
 
 
-# --- the master problem -----------------------------------------------------------------
+class _Search:
+    """Feasibility and shortfall of packages for a set of target contests."""
 
-
-@dataclass
-class _Master:
-    """Cuts ``a·x (+ t) ≥ b`` of the outer approximation."""
-
-    n: int
-    rows: list[list[float]] = field(default_factory=list)
-    lo: list[float] = field(default_factory=list)
-    exact: bool = True
-
-    def add(
+    def __init__(
         self,
-        coef: Mapping[int, float],
-        rhs: float,
-        t_coef: float = 0.0,
-        at: Sequence[int] | None = None,
+        batch: _Batch,
+        targets: Sequence[str],
+        matched: float,
+        cost: Any,
+        groups: Sequence[tuple[list[int], int]] = (),
     ) -> None:
-        """Add ``coef·x + t_coef·t >= rhs``, scaled; ``at``: a point it must cut off clearly.
-
-        HiGHS accepts rows violated by up to ~1e-7, so a package that misses its
-        target by a hair would come back again and again; the row is scaled up
-        (at most 1e4 times) so that it is violated at ``at`` by at least 1e-5.
-        """
-        row = [0.0] * (self.n + 1)
-        for j, a in coef.items():
-            row[j] = a
-        row[self.n] = t_coef
-        scale = max(abs(v) for v in row)
-        if scale <= 0 or not math.isfinite(scale) or not math.isfinite(rhs):
-            return
-        if at is not None:
-            viol = (rhs - sum(row[j] * at[j] for j in range(self.n))) / scale
-            if 0 < viol < 1e-5:
-                scale /= min(1e4, 1e-5 / viol)
-        self.rows.append([v / scale for v in row])
-        self.lo.append(rhs / scale)
-
-    def solve(
-        self,
-        cost: Sequence[float],
-        upper: Sequence[int],
-        budget: float,
-        maximise_t: bool = False,
-        t_bounds: tuple[float, float] = (0.0, 0.0),
-    ) -> tuple[list[int], float] | None:
         import numpy as np
-        from scipy.optimize import Bounds, LinearConstraint, milp
 
-        n = self.n
-        c = np.zeros(n + 1)
-        if maximise_t:
-            c[n] = -1.0
-        else:
-            c[:n] = cost
-        A = [[*cost, 0.0]]
-        lo = [-np.inf]
-        hi = [budget + 1e-9 * max(1.0, budget)]
-        A += self.rows
-        lo += self.lo
-        hi += [np.inf] * len(self.rows)
-        integrality = np.array([1] * n + [0])
-        lb = np.array([0.0] * n + [t_bounds[0]])
-        ub = np.array([float(u) for u in upper] + [t_bounds[1]])
-        res = milp(
-            c,
-            integrality=integrality,
-            bounds=Bounds(lb, ub),
-            constraints=LinearConstraint(np.array(A), np.array(lo), np.array(hi)),
-            options={"mip_rel_gap": 1e-9, "time_limit": 60.0},
+        self.groups = list(groups)  # (candidates, most units between them): class supply limits
+        self.b = batch
+        self.rows = [batch.ids.index(c) for c in targets]
+        self.matched = matched
+        self.cost = np.asarray(cost, dtype=np.float64)
+        self._np = np
+
+    def judge(self, X: Any) -> tuple[Any, Any]:
+        """(feasible, shortfall) of each column of ``X``."""
+        from qdb.verdicts import at_least
+
+        np = self._np
+        bal = self.b.balances(X)[self.rows]
+        ok = at_least(bal, self.matched).all(axis=0)
+        gap = np.where(np.isnan(bal), 0.0, np.maximum(0.0, 1.0 - bal / self.matched))
+        return ok, gap.sum(axis=0)
+
+    def feasible(self, x: Sequence[int]) -> bool:
+        np = self._np
+        ok, _ = self.judge(np.asarray(x, dtype=np.float64)[:, None])
+        return bool(ok[0])
+
+    def fill(self, x: list[int], caps: Sequence[int], budget: float, frozen: int = -1) -> list[int]:
+        """Greedy purchases from ``x`` until feasible, out of budget, or nothing helps."""
+        np = self._np
+        x = list(x)
+        for _ in range(MAX_STEPS):
+            cols: list[tuple[int, int]] = []
+            left = budget - float(self.cost @ np.asarray(x, dtype=np.float64))
+            for j, cap in enumerate(caps):
+                if j == frozen:
+                    continue
+                room = min(cap - x[j], self.group_room(x, j))
+                if self.cost[j] > 0:
+                    room = min(room, math.floor(left / self.cost[j] + 1e-9))
+                k = 1
+                while k <= room:
+                    cols.append((j, k))
+                    k *= 2
+                if room >= 1 and (k // 2) != room:
+                    cols.append((j, room))
+            X = np.repeat(np.asarray(x, dtype=np.float64)[:, None], len(cols) + 1, axis=1)
+            for c, (j, k) in enumerate(cols, start=1):
+                X[j, c] += k
+            ok, gap = self.judge(X)
+            if ok[0] or not cols:
+                return x
+            gain = gap[0] - gap[1:]
+            price = np.array([self.cost[j] * k for j, k in cols])
+            ratio = np.where(gain > 1e-12, gain / np.maximum(price, 1e-12), 0.0)
+            best = int(np.argmax(ratio))
+            if ratio[best] <= 0:
+                return x
+            jb = cols[best][0]
+            others = [ratio[i] for i, (j, _) in enumerate(cols) if j != jb]
+            bar = max(others, default=0.0)
+            take = cols[best][1]
+            for i, (j, k) in enumerate(cols):
+                if j == jb and k > take and ratio[i] >= bar and ratio[i] > 0:
+                    take = k
+            # a lot that closes everything: the smallest one of this candidate that does
+            feas = [k for i, (j, k) in enumerate(cols) if j == jb and ok[i + 1]]
+            if feas:
+                take = min(feas)
+            x[jb] += take
+        return x
+
+    def group_room(self, x: Sequence[int], j: int) -> int:
+        """How many more of candidate ``j`` its class's supply limit allows."""
+        room = ROUNDS_CAP
+        for members, most in self.groups:
+            if j in members:
+                room = min(room, most - sum(x[i] for i in members))
+        return room
+
+    def within(self, x: Sequence[int]) -> bool:
+        """``x`` keeps every class's supply limit."""
+        return all(sum(x[i] for i in members) <= most for members, most in self.groups)
+
+    def smallest(self, x: list[int], j: int) -> int:
+        """Fewest units of candidate ``j`` that keep ``x`` feasible (others fixed)."""
+        np = self._np
+        lo, hi = -1, x[j]  # lo infeasible (or below 0), hi feasible
+        while hi - lo > 1:
+            pts = sorted({lo + max(1, (hi - lo) * i // 64) for i in range(1, 65)} - {hi})
+            pts = [p for p in pts if lo < p < hi]
+            if not pts:
+                break
+            X = np.repeat(np.asarray(x, dtype=np.float64)[:, None], len(pts), axis=1)
+            X[j] = pts
+            ok, _ = self.judge(X)
+            good = [p for p, f in zip(pts, ok, strict=True) if f]
+            bad = [p for p, f in zip(pts, ok, strict=True) if not f]
+            if good:
+                hi = min(good)
+            lo = max([b for b in bad if b < hi], default=lo)
+        return hi
+
+    def trim(self, x: list[int]) -> list[int]:
+        x = list(x)
+        for j in sorted(range(len(x)), key=lambda j: -self.cost[j] * x[j]):
+            if x[j] > 0:
+                x[j] = self.smallest(x, j)
+        return x
+
+    def total(self, x: Sequence[int]) -> float:
+        return float(sum(self.cost[j] * v for j, v in enumerate(x)))
+
+
+def _greedy(s: _Search, caps: Sequence[int], budget: float) -> tuple[list[int], bool, int]:
+    """Fill, trim, then drop-and-refill until no drop makes it cheaper."""
+    x = s.fill([0] * len(caps), caps, budget)
+    if not s.feasible(x):
+        return x, False, 0
+    x = s.trim(x)
+    rounds = 0
+    improved = True
+    while improved and rounds < 5:
+        improved = False
+        rounds += 1
+        for j in [j for j in range(len(x)) if x[j] > 0]:
+            y = list(x)
+            y[j] = 0
+            y = s.fill(y, caps, budget, frozen=j)
+            if not s.feasible(y):
+                continue
+            y = s.trim(y)
+            if s.total(y) < s.total(x) - 1e-9:
+                x, improved = y, True
+    return x, True, rounds
+
+
+def _exhaustive(
+    s: _Search, caps: Sequence[int], budget: float, max_points: int
+) -> tuple[list[int], bool]:
+    """Every package within the caps and budget; the cheapest feasible (ties: fewest units)."""
+    import numpy as np
+
+    sizes = [c + 1 for c in caps]
+    if math.prod(sizes) > max_points:
+        raise OptimizeError(
+            f"exhaustive search would try {math.prod(sizes):,} packages (most {max_points:,}); "
+            "use the default method or a smaller --budget"
         )
-        if res.x is None or res.status not in (0, 1):
-            if res.status not in (0, 2):
-                self.exact = False
-            return None
-        if res.status != 0:
-            self.exact = False  # time limit: the best package found, not proven optimal
-        x = [round(v) for v in res.x[:n]]
-        return x, float(res.x[n])
+    pts = [
+        p
+        for p in itertools.product(*(range(n) for n in sizes))
+        if s.total(p) <= budget + 1e-9 and s.within(p)
+    ]
+    best: tuple[float, int, tuple[int, ...]] | None = None
+    for start in range(0, len(pts), BATCH * 4):
+        chunk = pts[start : start + BATCH * 4]
+        ok, _ = s.judge(np.asarray(chunk, dtype=np.float64).T)
+        for p, f in zip(chunk, ok, strict=True):
+            if f:
+                key = (round(s.total(p), 9), sum(p), p)
+                if best is None or key < best:
+                    best = key
+    if best is None:
+        return [0] * len(caps), False
+    return list(best[2]), True
 
 
 # --- the optimiser ----------------------------------------------------------------------
@@ -574,8 +713,8 @@ class OptimizeResult:
     unreachable: tuple[str, ...] = ()
     ceilings: tuple[tuple[str, float | None], ...] = ()
     message: str = ""
-    iterations: int = 0
     evaluations: int = 0
+    predicted: dict[str, float | None] = field(default_factory=dict)
 
     @property
     def worst_critical(self) -> tuple[str, float] | None:
@@ -609,6 +748,7 @@ class OptimizeResult:
             else {"contest": worst[0], "balance": round_sig(worst[1])},
             "edits": list(self.edits),
             "added_systems": [dict(d) for d in self.added_systems],
+            "evaluations": self.evaluations,
             "baseline": {
                 "certified": self.baseline.certified,
                 "contests": [
@@ -621,331 +761,25 @@ class OptimizeResult:
         }
 
 
-def _upper_bounds(
-    ev: _Evaluator, cands: Sequence[Candidate], targets: Mapping[str, float], budget: float
-) -> list[int]:
-    """Per candidate: no more units than the budget, the limit, or what its contests need alone."""
+def _caps(cands: Sequence[Candidate], budget: float) -> list[int]:
     out = []
-    for j, c in enumerate(cands):
-        cap = HARD_CAP
+    for c in cands:
+        cap = ROUNDS_CAP if c.kind != "units" else HARD_CAP
         if c.limit is not None:
             cap = min(cap, c.limit)
-        if c.unit_cost_musd > 0:
-            cap = (
-                min(cap, math.floor(budget / c.unit_cost_musd + 1e-9))
-                if math.isfinite(budget)
-                else cap
-            )
-        need = 0
-        for cid in c.contests:
-            if cid not in targets:
-                continue
-
-            def ok(n: int, cid: str = cid, j: int = j) -> bool:
-                x = [0] * len(cands)
-                x[j] = n
-                return ev.reaches(cid, x, targets[cid])
-
-            if not ok(cap):
-                need = cap
-                break
-            lo, hi = 0, 1
-            while not ok(hi):
-                lo, hi = hi, min(cap, hi * 2)
-            while hi - lo > 1:
-                mid = (lo + hi) // 2
-                if ok(mid):
-                    hi = mid
-                else:
-                    lo = mid
-            need = max(need, hi if not ok(lo) else lo)
-        out.append(min(cap, need))
+        if c.unit_cost_musd > 0 and math.isfinite(budget):
+            cap = min(cap, math.floor(budget / c.unit_cost_musd + 1e-9))
+        out.append(max(0, cap))
     return out
 
 
-def _cost(x: Sequence[int], cost: Sequence[float]) -> float:
-    return sum(a * b for a, b in zip(x, cost, strict=True))
-
-
-def _descend(
-    x: list[int], cost: Sequence[float], holds: Callable[[Sequence[int]], bool]
-) -> list[int]:
-    """Drop units (dearest candidates first) while the package still holds."""
-    order = sorted(range(len(x)), key=lambda j: -cost[j])
-    changed = True
-    while changed:
-        changed = False
-        for j in order:
-            if x[j] == 0:
-                continue
-            lo, hi = -1, x[j]  # hi holds
-            while hi - lo > 1:
-                mid = (lo + hi) // 2
-                y = list(x)
-                y[j] = mid
-                if holds(y):
-                    hi = mid
-                else:
-                    lo = mid
-            if hi < x[j]:
-                x = list(x)
-                x[j] = hi
-                changed = True
-    return x
-
-
-def _repair(
-    x: list[int],
-    ev: _Evaluator,
-    targets: Mapping[str, float],
-    cost: Sequence[float],
-    upper: Sequence[int],
-    budget: float,
-) -> list[int] | None:
-    """Greedy: add the unit with the best gain in the worst shortfall per dollar until it holds."""
-    x = list(x)
-    while True:
-        short = [cid for cid in targets if not ev.reaches(cid, x, targets[cid])]
-        if not short:
-            return x
-
-        def gap(y: Sequence[int]) -> float:
-            return sum(min(0.0, ev.log_balance(cid, y) - math.log(targets[cid])) for cid in targets)
-
-        g0 = gap(x)
-        spent = _cost(x, cost)
-        best, best_step, best_score = -1, 0, 0.0
-        for j in range(len(x)):
-            # steps grow with the holding (the final descent trims any excess)
-            step = min(max(1, x[j] // 8), upper[j] - x[j])
-            if step <= 0 or spent + step * cost[j] > budget + 1e-9 * max(1.0, budget):
-                step = 1
-                if x[j] >= upper[j] or spent + cost[j] > budget + 1e-9 * max(1.0, budget):
-                    continue
-            if not any(cid in ev.cands[j].contests for cid in short):
-                continue
-            y = list(x)
-            y[j] += step
-            score = (gap(y) - g0) / max(step * cost[j], 1e-9)
-            if best < 0 or score > best_score:
-                best, best_step, best_score = j, step, score
-        if best < 0 or best_score <= 0:
-            return None
-        x[best] += best_step
-
-
-def _min_cost(
-    ev: _Evaluator,
-    cands: Sequence[Candidate],
-    targets: Mapping[str, float],
-    upper: Sequence[int],
-    budget: float,
-    repair: bool = True,
-) -> tuple[list[int] | None, bool, int]:
-    """Outer approximation for the cheapest package reaching ``targets``.
-
-    When the cuts may be invalid (a non-convex contest) and the master finds
-    nothing or stalls, a greedy package is tried (``repair``) before giving up.
-    Returns (package or None, proven optimal, iterations).
-    """
-    n = len(cands)
-    cost = [c.unit_cost_musd for c in cands]
-    convex = all(ev.convex(cid) for cid in targets)
-    master = _Master(n)
-
-    def cut_at(cid: str, x: Sequence[int], sharp: bool = False) -> None:
-        lin = ev.linearise(cid, x)
-        if lin is None:
-            # no blue units at all: any package that holds adds at least one
-            master.add({j: 1.0 for j, _, _ in ev.slots[cid]}, 1.0)
-            return
-        g, c0 = lin
-        master.add(g, ev.cut_target(cid, targets[cid]) - c0, at=x if sharp else None)
-
-    for cid in targets:
-        # every tangent taken so far is valid whatever the target: reuse them
-        for pt in [(0,) * n, tuple(upper), *ev.lin_points.get(cid, ())]:
-            cut_at(cid, pt)
-    seen: set[tuple[int, ...]] = set()
-    x: list[int] | None = None
-    for it in range(1, MAX_ITER + 1):
-        sol = master.solve(cost, upper, budget)
-        if sol is None:
-            if convex and master.exact:
-                return None, True, it
-            # the cuts may be invalid here: try a greedy package before giving up
-            if not repair:
-                return None, False, it
-            rep = _repair([0] * n, ev, targets, cost, upper, budget)
-            return (
-                (None if rep is None else _descend(rep, cost, lambda y: _holds(ev, targets, y))),
-                False,
-                it,
-            )
-        x = sol[0]
-        if tuple(x) in seen:
-            break
-        seen.add(tuple(x))
-        short = [cid for cid in targets if not ev.reaches(cid, x, targets[cid])]
-        if not short:
-            if convex and master.exact:
-                return x, True, it
-            return _descend(x, cost, lambda y: _holds(ev, targets, y)), False, it
-        for cid in short:
-            cut_at(cid, x, sharp=True)
-    if not repair:
-        return None, False, MAX_ITER
-    rep = _repair(x or [0] * n, ev, targets, cost, upper, budget)
-    if rep is None:
-        return None, False, MAX_ITER
-    return _descend(rep, cost, lambda y: _holds(ev, targets, y)), False, MAX_ITER
-
-
-def _holds(ev: _Evaluator, targets: Mapping[str, float], x: Sequence[int]) -> bool:
-    return all(ev.reaches(cid, x, targets[cid]) for cid in targets)
-
-
-def _worst(ev: _Evaluator, targets: Mapping[str, float], x: Sequence[int]) -> float:
-    """The worst log balance over ``targets``, each capped at its target."""
-    return min(min(ev.log_balance(cid, x), math.log(targets[cid])) for cid in targets)
-
-
-def _max_min(
-    ev: _Evaluator,
-    cands: Sequence[Candidate],
-    free: Mapping[str, float],
-    floors: Mapping[str, float],
-    start: list[int],
-    upper: Sequence[int],
-    budget: float,
-) -> tuple[list[int], float, bool, int]:
-    """Maximise the worst balance of the ``free`` contests (each capped at its target).
-
-    Bisection on the level ``v``: the cheapest package lifting every free
-    contest to ``v`` and keeping every ``floors`` contest at its floor
-    (:func:`_min_cost`) fits the budget or not — a monotone test, exact when
-    the min-cost problems are. ``start`` must keep the floors. Returns
-    (package, worst capped balance, proven, iterations).
-    """
-    cap = min(free.values())
-
-    def worst(x: Sequence[int]) -> float:
-        return min(min(ev.balance(cid, x) or math.inf, free[cid]) for cid in free)
-
-    best, lo = list(start), worst(start)
-    hi = cap
-    proven, iterations = True, 0
-    level = cap
-    for _ in range(80):
-        if lo >= hi * (1 - 1e-7):
-            break
-        targets = {**dict.fromkeys(free, level), **floors}
-        x, ok, it = _min_cost(ev, cands, targets, upper, budget, repair=False)
-        proven, iterations = proven and ok, iterations + it
-        if x is None:
-            hi = level
-        else:
-            best, lo = x, max(worst(x), level)
-        level = math.sqrt(max(lo, BETA_FLOOR) * hi)
-    return best, lo, proven, iterations
-
-
-def _leximin(
-    ev: _Evaluator,
-    cands: Sequence[Candidate],
-    targets: Mapping[str, float],
-    upper: Sequence[int],
-    budget: float,
-) -> tuple[list[int], bool, int]:
-    """Maximise the worst critical balance; then, with what is left, the next worst; ...
-
-    Sequential max-min (leximin): each round maximises the worst balance of the
-    contests not yet fixed (:func:`_max_min`), fixes those that bind at that
-    level, and goes on until every contest is fixed. Finally the cheapest
-    package keeping every contest at its level is taken. The first round —
-    the worst critical balance the contract promises — is exact when the
-    min-cost problems are; later rounds fix binding contests heuristically.
-    """
-    cost = [c.unit_cost_musd for c in cands]
-    free = dict(targets)
-    floors: dict[str, float] = {}
-    x = [0] * len(cands)
-    proven: bool | None = None
-    iterations = 0
-    while free:
-        x, val, ok, it = _max_min(ev, cands, free, floors, x, upper, budget)
-        iterations += it
-        if proven is None:
-            proven = ok
-        binding = [
-            cid
-            for cid in free
-            if min(ev.balance(cid, x) or math.inf, free[cid]) <= val * (1 + 1e-9)
-        ]
-        if not binding:
-            break
-        for cid in binding:
-            floors[cid] = min(free.pop(cid), val * (1 - 1e-12))
-    if floors:
-        cheaper, _, it = _min_cost(ev, cands, floors, upper, budget)
-        iterations += it
-        if (
-            cheaper is not None
-            and _holds(ev, floors, cheaper)
-            and _cost(cheaper, cost) <= _cost(x, cost)
-        ):
-            x = cheaper
-        x = _descend(x, cost, lambda y: _holds(ev, floors, y))
-    return x, bool(proven), iterations
-
-
-def _exhaustive(
-    ev: _Evaluator,
-    cands: Sequence[Candidate],
-    targets: Mapping[str, float],
-    upper: Sequence[int],
-    budget: float,
-    max_points: int,
-) -> tuple[list[int], bool]:
-    """Enumerate every package: the cheapest that holds, else the best worst balance."""
-    n = len(cands)
-    cost = [c.unit_cost_musd for c in cands]
-    tol = 1e-9 * max(1.0, budget)
-
-    def within(j: int, left: float) -> Iterator[tuple[int, ...]]:
-        if j == n:
-            yield ()
-            return
-        for k in range(upper[j] + 1):
-            spent = k * cost[j]
-            if spent > left + tol:
-                break
-            for rest in within(j + 1, left - spent):
-                yield (k, *rest)
-
-    best_feasible: tuple[float, list[int]] | None = None
-    best_worst: tuple[float, float, list[int]] | None = None
-    for tried, x in enumerate(within(0, budget), start=1):
-        if tried > max_points:
-            raise OptimizeError(
-                f"exhaustive search would try more than {max_points} packages; use the MILP method"
-            )
-        c = _cost(x, cost)
-        if _holds(ev, targets, x):
-            if best_feasible is None or c < best_feasible[0] - 1e-12:
-                best_feasible = (c, list(x))
-        elif best_feasible is None:
-            w = _worst(ev, targets, x)
-            if (
-                best_worst is None
-                or w > best_worst[0] + 1e-12
-                or (abs(w - best_worst[0]) <= 1e-12 and c < best_worst[1] - 1e-12)
-            ):
-                best_worst = (w, c, list(x))
-    if best_feasible is not None:
-        return best_feasible[1], True
-    assert best_worst is not None or n == 0
-    return (best_worst[2] if best_worst is not None else []), False
+def _groups(cands: Sequence[Candidate]) -> list[tuple[list[int], int]]:
+    """Candidates that share a class's supply limit (units of one class; shells of one munition)."""
+    by: dict[tuple[str, str], list[int]] = {}
+    for j, c in enumerate(cands):
+        if c.limit is not None and c.kind != "rounds":
+            by.setdefault((c.kind, c.class_), []).append(j)
+    return [(js, cands[js[0]].limit or 0) for js in by.values()]
 
 
 def optimize(
@@ -954,10 +788,10 @@ def optimize(
     by_year: int | None = None,
     limits: Mapping[str, int | None] | None = None,
     *,
-    method: str = "milp",
-    max_points: int = 2_000_000,
+    method: str = "greedy",
+    max_points: int = 200_000,
 ) -> OptimizeResult:
-    """The least-cost package of extra blue systems that makes every critical contest hold.
+    """The cheapest package found that makes every critical contest hold (module docstring).
 
     Parameters
     ----------
@@ -968,39 +802,40 @@ def optimize(
     by_year : int, optional
         Optimise on the projected matchup of this year (:func:`qdb.projection.project`).
     limits : mapping class -> int or None, optional
-        Most extra units per class (overrides the catalog's supply limits).
-    method : {"milp", "exhaustive"}
-        ``milp``: outer approximation (see the module docstring);
-        ``exhaustive``: enumerate every package within the bounds (small cases).
+        Most extra units (rounds, for a munition class) per class; overrides
+        the catalog's supply limits.
+    method : {"greedy", "exhaustive"}
+        ``greedy`` (default; not proven optimal) or ``exhaustive`` (every
+        package within the budget and limits; proven optimal; small cases).
     max_points : int
         Most packages the exhaustive method may enumerate.
 
     Returns
     -------
     OptimizeResult
-        ``feasible`` is False when no package within the budget and limits
-        makes every critical contest hold; the package then maximises the
-        worst critical balance.
 
     Raises
     ------
     OptimizeError
-        Negative or non-finite budget, negative limit, unknown method.
+        Negative or non-finite budget, negative limit, unknown class or method.
 
     Examples
     --------
     >>> # optimize(m, 38_000, by_year=2027).to_json()["total_cost_musd"]
     """
+    import numpy as np
+
     from qdb.assess import assess
 
     if (
-        not isinstance(budget_musd, int | float)
+        isinstance(budget_musd, bool)
+        or not isinstance(budget_musd, int | float)
         or not math.isfinite(budget_musd)
         or budget_musd < 0
     ):
         raise OptimizeError(f"--budget must be a number of million USD >= 0 (got {budget_musd})")
-    if method not in ("milp", "exhaustive"):
-        raise OptimizeError(f"unknown method {method!r}; use milp or exhaustive")
+    if method not in ("greedy", "exhaustive"):
+        raise OptimizeError(f"unknown method {method!r}; use greedy or exhaustive")
     for cls, lim in (limits or {}).items():
         if cls not in m.catalog.classes:
             raise OptimizeError(f"--limit {cls}: unknown class")
@@ -1011,59 +846,65 @@ def optimize(
     if by_year is not None:
         from qdb.projection import project
 
-        base = project(m, by_year, by_year).years[0].matchup
+        base = project(m, by_year, by_year, reconcile=False).years[0].matchup
         years = max(1, by_year - m.blue.as_of.year)
     baseline = assess(base, with_critical=False)
     matched = m.catalog.thresholds.matched
     short = [r.id for r in baseline.contests if r.critical and r.verdict == "shortfall"]
     cands = candidates(base, short, limits, years) if short else []
-    reachable = [cid for cid in short if any(cid in c.contests for c in cands)]
-    ceilings: dict[str, float | None] = {cid: None for cid in short if cid not in reachable}
     x: list[int] = [0] * len(cands)
-    feasible = optimal = True
-    iterations = evaluations = 0
-    how = METHOD_OA if method == "milp" else METHOD_EXHAUSTIVE
-    ev = _Evaluator(base, reachable, cands) if reachable else None
-    if ev is not None:
-        # balances only rise with additions: what the most units the limits allow cannot
-        # close, no budget can (e.g. one shot per layer caps what a layered defence kills)
-        most = _upper_bounds(ev, cands, dict.fromkeys(reachable, matched), math.inf)
-        for cid in reachable:
-            if not ev.reaches(cid, most, matched):
-                ceilings[cid] = ev.balance(cid, most)
-    targets = {cid: matched for cid in reachable if cid not in ceilings}
-    unreachable = tuple(cid for cid in short if cid in ceilings)
-    if targets and ev is not None:
-        upper = _upper_bounds(ev, cands, targets, budget_musd)
-        if method == "exhaustive":
-            x, feasible = _exhaustive(ev, cands, targets, upper, budget_musd, max_points)
-        else:
-            found, optimal, iterations = _min_cost(ev, cands, targets, upper, budget_musd)
-            if found is not None:
-                x = found
+    ceilings: dict[str, float | None] = {}
+    feasible = True
+    optimal = not short
+    evaluations = 0
+    predicted: dict[str, float | None] = {}
+    if short:
+        batch = _Batch(base, cands)
+        # what every candidate at its supply limit (or cap) cannot close, no budget can
+        most = np.asarray(_caps(cands, math.inf), dtype=np.float64)[:, None]
+        top = batch.balances(most)[:, 0]
+        from qdb.verdicts import at_least
+
+        for cid in short:
+            b = top[batch.ids.index(cid)]
+            if not bool(at_least(np.array([b]), matched)[0]):
+                ceilings[cid] = None if b != b else float(b)
+        targets = [cid for cid in short if cid not in ceilings]
+        if targets:
+            s = _Search(batch, targets, matched, [c.unit_cost_musd for c in cands], _groups(cands))
+            caps = _caps(cands, budget_musd)
+            if method == "exhaustive":
+                x, feasible = _exhaustive(s, caps, budget_musd, max_points)
+                optimal = feasible
+                if not feasible:
+                    x = s.fill([0] * len(caps), caps, budget_musd)
             else:
-                feasible = False
-                x, optimal, it2 = _leximin(ev, cands, targets, upper, budget_musd)
-                iterations += it2
-    if ev is not None:
-        evaluations = ev.evaluations
-    package = tuple(PackageLine(c, n) for c, n in zip(cands, x, strict=True) if n > 0)
-    package = tuple(sorted(package, key=lambda ln: (-ln.cost_musd, ln.candidate.class_)))
-    after_m = apply_package(base, package)
-    after = assess(after_m, with_critical=False)
-    if (
-        targets and feasible and any(not r.holds for r in after.contests if r.id in targets)
-    ):  # a rounding hair at the threshold: the exact assessment is what counts
-        feasible = False
-    total = sum(ln.cost_musd for ln in package)
+                x, feasible, _ = _greedy(s, caps, budget_musd)
+        bal = batch.balances(np.asarray(x, dtype=np.float64)[:, None])[:, 0]
+        predicted = {
+            cid: (None if b != b else float(b)) for cid, b in zip(batch.ids, bal, strict=True)
+        }
+        evaluations = batch.evaluations
+    package = tuple(
+        sorted(
+            (PackageLine(c, n) for c, n in zip(cands, x, strict=True) if n > 0),
+            key=lambda ln: (-ln.cost_musd, ln.candidate.key),
+        )
+    )
+    after = assess(apply_package(base, package), with_critical=False)
+    targets_set = set(short) - set(ceilings)
+    if any(not r.holds for r in after.contests if r.id in targets_set):
+        feasible = False  # the exact assessment is what counts
+    unreachable = tuple(cid for cid in short if cid in ceilings)
     feasible = feasible and not unreachable
+    total = sum(ln.cost_musd for ln in package)
     msg = _message(feasible, ceilings, short, total, budget_musd, after, by_year)
     return OptimizeResult(
         package=package,
         total_cost_musd=total,
         feasible=feasible,
-        optimal=(optimal and method == "milp") or method == "exhaustive",
-        method=how,
+        optimal=optimal and feasible,
+        method=METHOD_EXHAUSTIVE if method == "exhaustive" else METHOD_GREEDY,
         budget_musd=float(budget_musd),
         by_year=by_year,
         baseline=baseline,
@@ -1073,8 +914,8 @@ def optimize(
         unreachable=unreachable,
         ceilings=tuple((cid, ceilings[cid]) for cid in unreachable),
         message=msg,
-        iterations=iterations,
         evaluations=evaluations,
+        predicted=predicted,
     )
 
 
@@ -1098,18 +939,18 @@ def _message(
     parts = []
     for cid, b in ceilings.items():
         if b is None:
-            parts.append(f"no blue class counters {cid}, so no addition can close it")
+            parts.append(f"no blue purchase moves {cid}, so none can close it")
         else:
             parts.append(
-                f"{cid} cannot be closed by adding systems within the supply limits "
-                f"(its balance rises at most to {b:.2f})"
+                f"{cid} cannot be closed by any purchase within the supply limits "
+                f"(its balance rises at most to {b:.3g})"
             )
     still = [r.id for r in after.contests if r.critical and r.verdict not in HOLDING]
     closable = [cid for cid in still if cid not in ceilings]
     if closable:
         parts.append(
-            f"the ${budget:,.0f}M budget cannot close every other shortfall{when}; this package "
-            "maximises the worst balance among the contests additions can close"
+            f"the ${budget:,.0f}M budget cannot close every other shortfall{when} "
+            f"({', '.join(closable)}); this package cuts the total shortfall most per dollar"
         )
     elif still:
         parts.append(f"the package closes every other shortfall{when} for ${total:,.0f}M")
@@ -1122,16 +963,16 @@ def optimize_markdown(r: OptimizeResult) -> str:
     out = [f"## What closing the gaps would cost{when}", "", r.message, ""]
     if r.package:
         out += [
-            "| Class | System | Extra units | Unit cost $M | Cost $M |",
-            "|---|---|---:|---:|---:|",
+            "| Buy | Class | System | Quantity | Unit cost $M | Cost $M |",
+            "|---|---|---|---:|---:|---:|",
         ]
         for ln in r.package:
             c = ln.candidate
             out.append(
-                f"| {c.class_} | {c.system}{' (new)' if c.new else ''} | {ln.quantity:,} "
-                f"| {c.unit_cost_musd:,.2f} | {ln.cost_musd:,.1f} |"
+                f"| {c.kind} | {c.class_} | {c.system}{' (new)' if c.new else ''} "
+                f"| {ln.quantity:,} | {c.unit_cost_musd:,.3g} | {ln.cost_musd:,.1f} |"
             )
-        out.append(f"| **Total** | | | | **{r.total_cost_musd:,.1f}** |")
+        out.append(f"| **Total** | | | | | **{r.total_cost_musd:,.1f}** |")
         out.append("")
     before = {cr.id: cr for cr in r.baseline.contests}
     out += ["| Critical contest | Balance before | After | Verdict after |", "|---|---:|---:|---|"]

@@ -8,7 +8,11 @@ snapshot:
   snapshot already and are not added again;
   deliveries still *pledged* from earlier years are late and are assumed to
   arrive in year 0 (unless ``only_delivered``); deliveries dated in the
-  snapshot year itself are added at year 0.
+  snapshot year itself and not held by the snapshot are added at year 0. Year 0
+  therefore equals ``qdb assess`` on the same data exactly unless such
+  deliveries arrive in it (or the other side's snapshot is older and is
+  stepped forward): :attr:`Projection.reconciliation` lists each cause and
+  every balance it moves.
 * **Each later year** applies, in this order: attrition (every system of a class
   with ``dynamics`` loses ``attrition_per_year`` of its quantity *and* of its
   stock), production (``production_per_year`` new or reactivated units shared
@@ -17,15 +21,32 @@ snapshot:
   ``<class>_production`` of quality 1 and readiness 1), stock production
   (``stock_production_per_year`` rounds shared among the class's systems that
   hold a stock, pro rata to it; a net figure — consumption is the data's to net
-  out), then the deliveries due that year (blue only).
-* **A delivery** adds ``quantity`` to the blue system ``system``; if that system
-  holds a stock, the stock grows in proportion (units arrive with the load the
-  system already carries per unit). A ``system`` id not in the inventory creates
-  a system of the delivery's class with quality 1 and readiness 1.
+  out), then the deliveries due that year (blue only). Red threat systems
+  (missiles, drones on hand) grow the same way through their class's
+  ``dynamics``; ``per_day`` (production, resupply within the campaign) and
+  ``munitions`` supply per day carry over unchanged from the snapshot: the
+  year-to-year change of rounds on hand is what ``dynamics`` says, net of use.
+* **A delivery** goes where its class says:
+
+  - a *munition* class (one that a ``fires`` names, e.g. ``artillery_shell``):
+    ``quantity`` rounds are added to the recipient's ``munitions.CLASS.stock``
+    (with no such entry the side's supply is unlimited, so nothing is added and
+    an assumption says so);
+  - a system class: ``quantity`` units are added to the blue system ``system``;
+    if that system holds a stock (an interceptor magazine), the stock grows in
+    proportion (units arrive with the load the system already carries per
+    unit). A ``system`` id not in the inventory creates a system of the
+    delivery's class with quality 1 and readiness 1. A delivery that also
+    states interceptor ``rounds`` (when the commitments model carries them)
+    adds those rounds to the system's ``stock`` instead of the proportional
+    load.
+
   ``only_delivered`` counts only deliveries whose status is ``delivered``.
 
 Point values are used for rates (``Estimate.value``); ranges on quantities are
-carried along (scaled and shifted), so a projected year can still be sampled.
+carried along (scaled and shifted), so a projected year can still be sampled
+(``samples``: each year's probabilities from the same Monte Carlo as ``qdb
+assess``).
 
 Examples
 --------
@@ -72,6 +93,10 @@ ASSUMPTIONS = (
     "class's quantities), then stock production (pro rata to stocks), then that year's deliveries.",
     "A delivery to an existing system raises its stock in proportion to its quantity; a delivery "
     "to a new system id creates it with quality 1 and readiness 1.",
+    "A delivery of a munition class (rounds) adds to the recipient's munitions stock; a side with "
+    "no entry for that munition is unlimited in it, so nothing is added.",
+    "Red production within the campaign (`per_day`) and munition supply per day carry over "
+    "unchanged; rounds on hand change from year to year only as `dynamics` say (net of use).",
     "Rates are point estimates (the `estimate` of each range).",
 )
 
@@ -227,10 +252,18 @@ def apply_deliveries(
         return inv
     systems = list(inv.systems)
     sources = dict(inv.sources)
+    munitions = dict(inv.munitions)
+    shells = munition_classes(catalog)
     where = {s.id: i for i, s in enumerate(systems)}
     for ci, d in deliveries:
         com = commitments[ci]
         q = d.quantity.value
+        if d.class_ in shells:  # rounds of a munition class: into the side's supply
+            entry = munitions.get(d.class_)
+            if entry is not None:
+                munitions[d.class_] = entry.model_copy(update={"stock": _add(entry.stock, q)})
+            continue
+        rounds = delivered_rounds(d)
         if d.system in where:
             i = where[d.system]
             s = systems[i]
@@ -240,7 +273,9 @@ def apply_deliveries(
                     f"{d.class_!r} but {inv.side}'s {d.system!r} is class {s.class_!r}"
                 )
             upd: dict[str, Any] = {"quantity": _add(s.quantity, q)}
-            if s.stock is not None and s.quantity.value > 0:
+            if s.stock is not None and rounds is not None:
+                upd["stock"] = _add(s.stock, rounds)
+            elif s.stock is not None and s.quantity.value > 0:
                 upd["stock"] = _add(s.stock, s.stock.value / s.quantity.value * q)
             systems[i] = s.model_copy(update=upd)
         else:
@@ -265,8 +300,28 @@ def apply_deliveries(
                     }
                 )
             )
+            if rounds is not None:
+                systems[-1] = systems[-1].model_copy(update={"stock": Estimate.point(rounds)})
             where[d.system] = len(systems) - 1
-    return inv.model_copy(update={"systems": systems, "sources": sources})
+    return inv.model_copy(update={"systems": systems, "sources": sources, "munitions": munitions})
+
+
+def munition_classes(catalog: Catalog) -> frozenset[str]:
+    """Classes that some class ``fires`` (their deliveries are rounds, not systems)."""
+    return frozenset(k.fires.munition for k in catalog.classes.values() if k.fires is not None)
+
+
+def delivered_rounds(d: Delivery) -> float | None:
+    """Interceptor rounds a delivery states for its system's magazine, if the model has them.
+
+    The commitments model may carry ``rounds`` (an estimate) on a delivery;
+    without it a delivery of units brings the load its system already carries
+    per unit (see the module docstring).
+    """
+    r = getattr(d, "rounds", None)
+    if r is None:
+        return None
+    return float(r.value) if isinstance(r, Estimate) else float(r)
 
 
 def _dated(inv: Inventory, year: int) -> Inventory:
@@ -348,6 +403,12 @@ class Projection:
     assumptions: tuple[str, ...] = ASSUMPTIONS
     excluded: dict[str, int] = field(default_factory=dict)
     late: dict[str, int] = field(default_factory=dict)
+    samples: int = 0
+    seed: int = 0
+    reconciliation: dict[str, Any] | None = None
+    """The first year vs ``qdb assess`` on the snapshots: ``equal``, ``differences``
+    (contest, both balances and verdicts) and ``causes`` (arrivals in that year,
+    snapshots stepped forward); None when not computed."""
 
     def year(self, year: int) -> YearState:
         """The state of ``year``."""
@@ -429,19 +490,10 @@ class Projection:
             "base_year": dict(self.base_year),
             "trigger_threshold": self.trigger_threshold,
             "first_certified": self.first_certified,
-            "years": [
-                {
-                    "year": ys.year,
-                    "certified": ys.assessment.certified,
-                    "index": round_sig(ys.assessment.index),
-                    "arrivals": ys.arrivals,
-                    "contests": [
-                        {"id": r.id, "balance": round_sig(r.balance), "verdict": r.verdict}
-                        for r in ys.assessment.contests
-                    ],
-                }
-                for ys in self.years
-            ],
+            "samples": self.samples,
+            "seed": self.seed if self.samples else None,
+            "years": [_year_json(ys, bool(self.samples)) for ys in self.years],
+            "reconciliation": self.reconciliation,
             "closes": self.closes,
             "triggers": [t.to_json() for t in self.consultation_triggers],
             "assumptions": list(self.assumptions)
@@ -461,12 +513,39 @@ class Projection:
         }
 
 
+def _year_json(ys: YearState, sampled: bool) -> dict[str, Any]:
+    a = ys.assessment
+    out: dict[str, Any] = {
+        "year": ys.year,
+        "certified": a.certified,
+        "determination": a.determination,
+        "index": round_sig(a.index),
+        "arrivals": ys.arrivals,
+    }
+    if sampled:
+        out["p_certified"] = round_sig(a.p_certified)
+    rows = []
+    for r in a.contests:
+        row: dict[str, Any] = {"id": r.id, "balance": round_sig(r.balance), "verdict": r.verdict}
+        if sampled:
+            row.update(
+                judgement=r.judgement, p_holds=round_sig(r.p_holds), p_offset=round_sig(r.p_offset)
+            )
+        rows.append(row)
+    out["contests"] = rows
+    return out
+
+
 def project(
     m: Matchup,
     start: int | None = None,
     end: int | None = None,
     only_delivered: bool = False,
     trigger_threshold: float | None = None,
+    *,
+    samples: int = 0,
+    seed: int = 0,
+    reconcile: bool = True,
 ) -> Projection:
     """Project the balance year by year under the commitments in ``m``.
 
@@ -483,6 +562,12 @@ def project(
     trigger_threshold : float, optional
         Balance below which a critical contest triggers consultations
         (default: the ``matched`` threshold).
+    samples, seed : int
+        Monte Carlo samples of each year's assessment (0: point estimates)
+        and their seed, as in ``qdb assess``.
+    reconcile : bool
+        Also assess the snapshots as they are and explain how the first
+        year differs (:attr:`Projection.reconciliation`).
 
     Returns
     -------
@@ -524,11 +609,18 @@ def project(
         raise ProjectionError(
             f"the consultation threshold must be a positive number (got {threshold})"
         )
+    if samples < 0:
+        raise ProjectionError(f"--samples must be >= 0 (got {samples})")
     states = []
     for y in range(start, end + 1):
         my = replace(m, blue=blue[y], red=red[y])
         arrivals = len(deliveries_due(m.commitments, y, only_delivered, base_b, m.blue.as_of))
-        states.append(YearState(y, my, assess(my, with_critical=False), arrivals))
+        a = assess(my, samples=samples, seed=seed, with_critical=False)
+        states.append(YearState(y, my, a, arrivals))
+    recon = None
+    if reconcile:
+        snap = assess(m, samples=samples, seed=seed, with_critical=False)
+        recon = _reconcile(m, snap, states[0], only_delivered)
     excluded = sum(
         1
         for c in m.commitments
@@ -550,7 +642,71 @@ def project(
         trigger_threshold=threshold,
         excluded={m.blue.side: excluded},
         late={m.blue.side: late},
+        samples=samples,
+        seed=seed,
+        reconciliation=recon,
     )
+
+
+def _reconcile(
+    m: Matchup, snap: Assessment, first: YearState, only_delivered: bool
+) -> dict[str, Any]:
+    """How the first projected year differs from ``qdb assess`` on the snapshots, and why."""
+    causes: list[dict[str, Any]] = []
+    for side, inv in (("blue", m.blue), ("red", m.red)):
+        if first.year > inv.as_of.year:
+            causes.append(
+                {
+                    "kind": "stepped",
+                    "side": inv.side,
+                    "text": f"{inv.side}'s snapshot ({inv.as_of.isoformat()}) is stepped "
+                    f"{first.year - inv.as_of.year} year(s) forward to {first.year} (dynamics"
+                    + (" and deliveries)" if side == "blue" else ")"),
+                }
+            )
+    base = m.blue.as_of.year
+    if first.year == base:
+        for ci, d in deliveries_due(m.commitments, base, only_delivered, base, m.blue.as_of):
+            com = m.commitments[ci]
+            why = (
+                f"pledged for {d.year}, not delivered: late, assumed to arrive in {base}"
+                if d.year < base
+                else f"due in {base} and not in the snapshot dated {m.blue.as_of.isoformat()}"
+            )
+            causes.append(
+                {
+                    "kind": "arrival",
+                    "side": m.blue.side,
+                    "partner": com.partner,
+                    "class": d.class_,
+                    "system": d.system,
+                    "quantity": round_sig(d.quantity.value),
+                    "year": d.year,
+                    "status": d.status,
+                    "text": f"{com.partner}: {d.quantity.value:g} x {d.system} ({d.class_}), {why}",
+                }
+            )
+    diffs = []
+    for r0, r1 in zip(snap.contests, first.assessment.contests, strict=True):
+        if r0.balance != r1.balance or r0.verdict != r1.verdict:
+            diffs.append(
+                {
+                    "contest": r0.id,
+                    "assess": round_sig(r0.balance),
+                    "projected": round_sig(r1.balance),
+                    "verdict_assess": r0.verdict,
+                    "verdict_projected": r1.verdict,
+                }
+            )
+    return {
+        "year": first.year,
+        "equal": not diffs,
+        "assess_index": round_sig(snap.index),
+        "projected_index": round_sig(first.assessment.index),
+        "assess_certified": snap.certified,
+        "differences": diffs,
+        "causes": causes,
+    }
 
 
 # --- rendering (pure text) -------------------------------------------------------------
@@ -620,6 +776,27 @@ def projection_markdown(p: Projection) -> str:
         out.append(
             f"No consultation trigger: every critical contest stays at or above {p.trigger_threshold:g}."
         )
+    rec = p.reconciliation
+    if rec is not None:
+        out += ["", reconciliation_text(rec)]
+        out += [f"- {c['text']}" for c in rec["causes"]]
     out += ["", "Assumptions:", ""]
     out += [f"- {a}" for a in p.to_json()["assumptions"]]
     return "\n".join(out) + "\n"
+
+
+def reconciliation_text(rec: dict[str, Any]) -> str:
+    """One sentence: does the first year equal ``qdb assess``, and if not, what differs."""
+    y = rec["year"]
+    if rec["equal"] and not rec["causes"]:
+        return f"{y} equals `qdb assess` on the same data (nothing arrives or is stepped in {y})."
+    if rec["equal"]:
+        return f"{y} equals `qdb assess` on the same data; these changes move no balance:"
+    moved = ", ".join(
+        f"{d['contest']} {_num(d['assess'])} -> {_num(d['projected'])}" for d in rec["differences"]
+    )
+    return f"{y} differs from `qdb assess` on the same data ({moved}) because:"
+
+
+def _num(x: float | None) -> str:
+    return "—" if x is None else f"{x:.3g}"

@@ -2,10 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
 from enum import Enum
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -36,8 +32,12 @@ if TYPE_CHECKING:
 
 
 class Method(str, Enum):
-    milp = "milp"
+    greedy = "greedy"
     exhaustive = "exhaustive"
+
+
+MAX_PROJECT_SAMPLES = 100_000
+"""Most Monte Carlo samples per projected year."""
 
 
 @app.command()
@@ -60,6 +60,13 @@ def project(
         help="Balance below which a critical contest triggers consultations (default: matched).",
         show_default=False,
     ),
+    samples: int = typer.Option(
+        0,
+        "--samples",
+        min=0,
+        help="Monte Carlo samples per year (0: point estimates); adds P(certified) per year.",
+    ),
+    seed: int = typer.Option(0, "--seed", min=0, help="Random seed of the Monte Carlo."),
     fmt: Fmt = typer.Option(Fmt.table, "--format", "-f", help="table, json or markdown."),
     data: Path = DATA_OPT,
     blue: str = BLUE_OPT,
@@ -74,14 +81,17 @@ def project(
     Blue is its latest snapshot plus the deliveries due by each year, red its
     snapshot plus production, both minus attrition. Shows each contest's
     balance and verdict, the year each shortfall closes, the certification
-    line and the consultation triggers (a critical contest below --trigger).
+    line and the consultation triggers (a critical contest below --trigger), and
+    how the first year differs from `qdb assess` on the same data, and why.
     """
     from qdb.projection import project as run
     from qdb.projection import projection_markdown
 
+    if samples > MAX_PROJECT_SAMPLES:
+        raise typer.BadParameter(f"must be at most {MAX_PROJECT_SAMPLES:,}", param_hint="--samples")
     m, res = matchup(data, blue, red, as_of, sets, scenario)
     print_warnings(res)
-    p = run(m, start, end, only_delivered, trigger)
+    p = run(m, start, end, only_delivered, trigger, samples=samples, seed=seed)
     render(fmt, output, p.to_json, lambda: projection_markdown(p), lambda: _projection_table(p))
 
 
@@ -89,7 +99,7 @@ def _projection_table(p: Projection) -> None:
     from rich.table import Table
     from rich.text import Text
 
-    from qdb.projection import closes_text
+    from qdb.projection import closes_text, reconciliation_text
 
     console = _console()
     a0 = p.years[0].assessment
@@ -124,7 +134,18 @@ def _projection_table(p: Projection) -> None:
         ],
         "",
     )
+    if p.samples:
+        t.add_row(
+            Text("P(certified)", style="bold"),
+            *[f"{ys.assessment.p_certified or 0.0:.2f}" for ys in p.years],
+            "",
+        )
     console.print(t)
+    rec = p.reconciliation
+    if rec is not None:
+        console.print(Text(reconciliation_text(rec).replace("`", ""), style="dim"))
+        for c in rec["causes"]:
+            console.print(Text(f"  {c['text']}", style="dim"))
     fc = p.first_certified
     console.print(
         Text(
@@ -262,26 +283,6 @@ def _obligations_table(o: Obligations) -> None:
         console.print("No slipped deliveries.")
 
 
-@contextmanager
-def _solver_quiet() -> Iterator[None]:
-    """Silence what the MILP solver's C++ core prints straight to file descriptor 1."""
-    sys.stdout.flush()
-    try:
-        fd = sys.stdout.fileno()
-    except (AttributeError, ValueError, OSError):  # not a real file (tests)
-        yield
-        return
-    saved = os.dup(fd)
-    devnull = os.open(os.devnull, os.O_WRONLY)
-    try:
-        os.dup2(devnull, fd)
-        yield
-    finally:
-        os.dup2(saved, fd)
-        os.close(saved)
-        os.close(devnull)
-
-
 def _parse_limits(items: list[str] | None) -> dict[str, int | None]:
     out: dict[str, int | None] = {}
     for item in items or []:
@@ -309,12 +310,14 @@ def optimize(
     limit: list[str] = typer.Option(
         None,
         "--limit",
-        help="Most extra units of a class, CLASS=N or CLASS=none (repeatable; overrides the "
-        "catalog's supply_limit_per_year).",
+        help="Most extra units of a class (rounds, for a munition class), CLASS=N or "
+        "CLASS=none (repeatable; overrides the catalog's supply_limit_per_year).",
         show_default=False,
     ),
     method: Method = typer.Option(
-        Method.milp, "--method", help="milp, or exhaustive for small cases."
+        Method.greedy,
+        "--method",
+        help="greedy (verified, not proven optimal), or exhaustive (proven; small cases).",
     ),
     fmt: Fmt = typer.Option(Fmt.table, "--format", "-f", help="table, json or markdown."),
     data: Path = DATA_OPT,
@@ -325,19 +328,19 @@ def optimize(
     scenario: Path = SCENARIO_OPT,
     output: Path = OUTPUT_OPT,
 ) -> None:
-    """Cheapest package of extra blue systems that makes every critical contest matched.
+    """Cheapest package (systems, interceptor rounds, shells) that makes every critical contest hold.
 
-    If the budget (or the supply limits) cannot, the package that maximises
-    the worst critical balance within them, and says so. JSON: package,
-    total_cost_musd, feasible, method, assessment (after the package).
+    Contests no purchase within the supply limits can close are listed with
+    their ceiling. If the budget cannot close the rest, the package that cuts
+    the total shortfall most per dollar, and says so. JSON: package,
+    total_cost_musd, feasible, optimal, method, assessment (after the package).
     """
     from qdb.optimize import optimize as run
     from qdb.optimize import optimize_markdown
 
     m, res = matchup(data, blue, red, as_of, sets, scenario)
     print_warnings(res)
-    with _solver_quiet():
-        r = run(m, budget, by, _parse_limits(limit), method=method.value)
+    r = run(m, budget, by, _parse_limits(limit), method=method.value)
     render(fmt, output, r.to_json, lambda: optimize_markdown(r), lambda: _optimize_table(r))
 
 
@@ -349,19 +352,27 @@ def _optimize_table(r: OptimizeResult) -> None:
     when = f" by {r.by_year}" if r.by_year is not None else ""
     if r.package:
         t = Table(title=f"Cheapest package{when} (budget ${r.budget_musd:,.0f}M)")
-        for h in ("Class", "System", "Extra units", "Unit cost $M", "Cost $M"):
-            t.add_column(h, justify="left" if h in ("Class", "System") else "right")
+        for h in ("Buy", "Class", "System", "Quantity", "Rounds", "Unit cost $M", "Cost $M"):
+            t.add_column(h, justify="left" if h in ("Buy", "Class", "System") else "right")
         for ln in r.package:
             c = ln.candidate
             t.add_row(
+                c.kind,
                 c.class_,
                 c.system + (" (new)" if c.new else ""),
                 f"{ln.quantity:,}",
-                f"{c.unit_cost_musd:,.2f}",
+                "—" if ln.rounds_added is None else f"{ln.rounds_added:,}",
+                f"{c.unit_cost_musd:,.3g}",
                 f"{ln.cost_musd:,.1f}",
             )
         t.add_row(
-            Text("Total", style="bold"), "", "", "", Text(f"{r.total_cost_musd:,.1f}", style="bold")
+            Text("Total", style="bold"),
+            "",
+            "",
+            "",
+            "",
+            "",
+            Text(f"{r.total_cost_musd:,.1f}", style="bold"),
         )
         console.print(t)
     before = {cr.id: cr for cr in r.baseline.contests}
