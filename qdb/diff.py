@@ -229,12 +229,23 @@ class MatchupDiff:
             "changes": [c.to_json() for c in cmp.changes],
             "certified_before": cmp.baseline.certified,
             "certified_after": cmp.scenario.certified,
+            "determination_before": cmp.baseline.determination,
+            "determination_after": cmp.scenario.determination,
+            "p_certified_before": cmp.baseline.p_certified,
+            "p_certified_after": cmp.scenario.p_certified,
             "index_before": round_sig(cmp.baseline.index),
             "index_after": round_sig(cmp.scenario.index),
         }
 
 
-def diff_matchups(a: Matchup, b: Matchup, before: str = "A", after: str = "B") -> MatchupDiff:
+def diff_matchups(
+    a: Matchup,
+    b: Matchup,
+    before: str = "A",
+    after: str = "B",
+    samples: int = 0,
+    seed: int = 0,
+) -> MatchupDiff:
     """Compare two matchups: what changed in the data and in every contest.
 
     Parameters
@@ -243,6 +254,9 @@ def diff_matchups(a: Matchup, b: Matchup, before: str = "A", after: str = "B") -
         The "before" and "after" matchups (same sides).
     before, after : str
         Labels (file or folder names) for the output.
+    samples, seed : int
+        Monte Carlo on both, same draws (common random numbers): judgements and
+        P(holds) before and after. 0: point verdicts only.
 
     Returns
     -------
@@ -251,5 +265,8 @@ def diff_matchups(a: Matchup, b: Matchup, before: str = "A", after: str = "B") -
     from qdb.assess import assess
 
     sides = (diff_inventories(a.blue, b.blue), diff_inventories(a.red, b.red))
-    cmp = compare(assess(a, with_critical=False), assess(b, with_critical=False))
+    cmp = compare(
+        assess(a, samples=samples, seed=seed, with_critical=False),
+        assess(b, samples=samples, seed=seed, with_critical=False),
+    )
     return MatchupDiff(sides, diff_catalogs(a.catalog, b.catalog), cmp, before, after)

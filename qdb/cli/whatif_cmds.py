@@ -270,17 +270,17 @@ def whatif(
         return
     text = render_markdown(cmp, title) if fmt == "markdown" else render_table(cmp, title, _is_tty())
     if samples:
-        text = text.rstrip("\n") + "\n" + _probability_lines(out, fmt == "markdown")
+        text = text.rstrip("\n") + "\n" + _probability_lines(out, fmt == "markdown", samples, seed)
     emit(text)
 
 
-def _probability_lines(out: dict[str, Any], markdown: bool) -> str:
+def _probability_lines(out: dict[str, Any], markdown: bool, samples: int, seed: int) -> str:
     """Per-contest probability of matched-or-offset, before and after, and of certification."""
     rows = [
         f"Determination: {out['determination_before']} -> {out['determination_after']}; "
         f"probability of certification {out['p_certified_before']:.3f} -> "
-        f"{out['p_certified_after']:.3f} ({out['baseline']['samples']} samples, seed "
-        f"{out['baseline']['seed']}, same draws before and after)"
+        f"{out['p_certified_after']:.3f} ({samples} samples, seed "
+        f"{seed}, same draws before and after)"
     ]
     for c in out["changes"]:
         p0, p1 = c["p_holds_before"], c["p_holds_after"]
@@ -392,12 +392,19 @@ def diff(
     red: str = RED_OPT,
     as_of: str = AS_OF_OPT,
     fmt: str = FORMAT_OPT,
+    samples: int = typer.Option(
+        4000,
+        "--samples",
+        min=0,
+        help="Monte Carlo samples on both, same draws (0: point verdicts only).",
+    ),
+    seed: int = typer.Option(0, "--seed", min=0, help="Random seed of the Monte Carlo."),
 ) -> None:
     """What changed between two inventory files (or data folders), and what it did.
 
     Lists systems added, removed and changed (field by field), training and
-    enabler changes, and every contest's balance and verdict before and after,
-    with certification. Two files are two snapshots of one side, assessed
+    enabler changes, and every contest's balance, judgement and P(holds) before
+    and after (same Monte Carlo draws), with the determination. Two files are two snapshots of one side, assessed
     against the other side of their data folder (or --data).
     """
     from qdb.cli.common import dumps_json, emit
@@ -406,19 +413,29 @@ def diff(
 
     _check_format(fmt)
     ma, mb = _load_pair(a, b, data, blue, red, as_of)
-    d = diff_matchups(ma, mb, display_path(a), display_path(b))
+    from qdb.cli.common import MAX_SAMPLES
+
+    if samples > MAX_SAMPLES:
+        raise typer.BadParameter(f"must be at most {MAX_SAMPLES:,}", param_hint="--samples")
+    d = diff_matchups(ma, mb, display_path(a), display_path(b), samples=samples, seed=seed)
     if fmt == "json":
         emit(dumps_json(d.to_json()))
         return
     title = f"{d.before} -> {d.after}: {ma.blue.side} vs {ma.red.side}"
     data_lines = [ln for side in d.sides for ln in _side_lines(side)] + _catalog_lines(d)
+    probs = _probability_lines(d.to_json(), fmt == "markdown", samples, seed) if samples else ""
     if fmt == "markdown":
         emit(
             f"# {title}\n\n```\n"
             + "\n".join(data_lines)
             + "\n```\n\n"
             + render_markdown(d.comparison, "Effect on the balance")
+            + probs
         )
     else:
         emit("\n".join([title, "", *data_lines, ""]))
-        emit(render_table(d.comparison, "Effect on the balance", _is_tty()))
+        emit(
+            render_table(d.comparison, "Effect on the balance", _is_tty()).rstrip("\n")
+            + "\n"
+            + probs
+        )
