@@ -42,7 +42,14 @@ __all__ = [
 
 SYSTEM_FIELDS = ("quantity", "readiness", "quality", "stock", "per_day")
 MUNITION_FIELDS = ("stock", "per_day")
-CLASS_FIELDS = ("unit_cost_musd", "shots_per_raid", "coverage", "round_cost_musd", "fires.rate")
+CLASS_FIELDS = (
+    "unit_cost_musd",
+    "shots_per_raid",
+    "coverage",
+    "coverage_per_unit",
+    "round_cost_musd",
+    "fires.rate",
+)
 ENGAGE_FIELDS = ("pk", "shots")
 CONTEST_FIELDS = ("weight", "exponent", "acceptable_leakage")
 

@@ -177,6 +177,9 @@ def reference_campaign(m: Matchup) -> dict[str, Any]:
             for L in layers:
                 klass = cat.classes[L]
                 cov = klass.coverage.value if klass.coverage else 1.0
+                if klass.coverage_per_unit is not None:
+                    units = sum(s.quantity.value * s.readiness.value for s in blue if s.class_ == L)
+                    cov = 1 - (1 - klass.coverage_per_unit.value) ** units
                 reach = {j: cov * f for j, f in flying.items()}
                 members = sorted(
                     (s for s in blue if s.class_ == L), key=lambda s: (-qs[s.id], s.id)

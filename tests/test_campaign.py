@@ -167,6 +167,37 @@ def test_agrees_with_reference_on_hand_case() -> None:
         assert_allclose([r.leakage, r.worst_raid_leakage], [leak, worst], rtol=1e-12)
 
 
+def test_coverage_per_unit_grows_with_ready_units() -> None:
+    # 2 ready units at 0.25 each cover 1 - 0.75^2 = 0.4375 of the raid
+    m = _one_layer()
+    k = m.catalog.classes["sam"].model_copy(update={"coverage": None})
+    k = type(k).model_validate(
+        {**k.model_dump(by_alias=True, exclude_none=True), "coverage_per_unit": 0.25}
+    )
+    from dataclasses import replace
+
+    cat = m.catalog.model_copy(update={"classes": {**m.catalog.classes, "sam": k}})
+    a = assess(replace(m, catalog=cat), with_critical=False)
+    reach = 10 * (1 - 0.75**2)  # 4.375 within reach; 4 rounds -> 4 engagements, 2 kills
+    assert_allclose(a.contest("bmd").leakage, (10 - 2) / 10)  # type: ignore[union-attr]
+    one = replace(
+        m,
+        blue=m.blue.model_copy(
+            update={
+                "systems": [
+                    m.blue.systems[0].model_copy(
+                        update={"readiness": type(m.blue.systems[0].readiness).point(0.25)}
+                    )
+                ]
+            }
+        ),
+        catalog=cat,
+    )
+    b = assess(one, with_critical=False)  # 1 ready unit: reach 2.5, 2 rounds, 1 kill a raid
+    assert reach > 4
+    assert_allclose(b.contest("bmd").leakage, (10 - 1) / 10)  # type: ignore[union-attr]
+
+
 def test_no_launch_is_uncontested() -> None:
     m = _one_layer()
     red = inventory("russia", [{"id": "m", "class": "missile", "quantity": 100}])
@@ -222,6 +253,9 @@ def campaigns(draw):  # type: ignore[no-untyped-def]
             draw(st.floats(0.5, 6.0)),
             [{"threat": t, "pk": draw(pk), "shots": draw(st.sampled_from([1, 2]))} for t in eng],
         )
+        if draw(st.booleans()):  # coverage grows with the ready units instead
+            del classes[lid]["coverage"]
+            classes[lid]["coverage_per_unit"] = draw(st.floats(0.01, 0.5))
     blue = []
     for lid in layer_ids:
         for k in range(draw(st.integers(0, 3))):

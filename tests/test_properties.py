@@ -54,6 +54,9 @@ def worlds(draw):  # type: ignore[no-untyped-def]
             [{"threat": "drone", "pk": draw(st.floats(0.1, 0.9)), "shots": 1}],
         ),
     }
+    if draw(st.booleans()):  # coverage that grows with ready units
+        del classes["sam_b"]["coverage"]
+        classes["sam_b"]["coverage_per_unit"] = draw(st.floats(0.01, 0.6))
     cat = catalog(
         [
             lanchester_contest(
@@ -156,8 +159,10 @@ def _improvements(m):  # type: ignore[no-untyped-def]
     for cls in ("sam_a", "sam_b"):
         k = m.catalog.classes[cls]
         out.append(f"catalog:classes.{cls}.shots_per_raid+=1")
-        if k.coverage.value < 1:
+        if k.coverage is not None and k.coverage.value < 1:
             out.append(f"catalog:classes.{cls}.coverage=1")
+        if k.coverage_per_unit is not None:
+            out.append(f"catalog:classes.{cls}.coverage_per_unit*=1.5")
         for e in k.engages:
             if e.pk.value < 0.95:
                 out.append(f"catalog:classes.{cls}.engages.{e.threat}.pk+=0.05")

@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from qdb.contests.result import LEAK_FLOOR, Evaluation, RaidOutcome
 
 if TYPE_CHECKING:
-    from qdb.contests.plan import IamdContest, Layer, Plan
+    from qdb.contests.plan import IamdContest, Layer, Plan, Raid
 
 __all__ = ["campaign"]
 
@@ -50,6 +50,133 @@ class _LayerState:
     kills: dict[str, Any]
     exhausted: Any
     P: dict[str, tuple[list[int], Any]]
+    coverage: Any
+
+
+def _coverage(layer: Layer, V: Any, avail: Any) -> Any:
+    """Share of a raid within reach of a layer: ``coverage``, or from ``coverage_per_unit``.
+
+    With ``coverage_per_unit`` c1 the layer's U ready units, placed independently,
+    cover ``1 - (1 - c1)^U``: more fire units defend more of the country, with
+    diminishing returns.
+    """
+    import numpy as np
+
+    if layer.coverage_per_unit is None:
+        return V[layer.coverage]
+    units = avail.sum(axis=0)
+    out: Any = 1.0 - np.power(1.0 - V[layer.coverage_per_unit], units)
+    return out
+
+
+@dataclass
+class _Engagement:
+    """One engagement step of a raid: a layer firing at one threat class, with scratch arrays."""
+
+    threat: str
+    shots: int
+    rows: Any  # rows of the raid's threats engaged (a slice when contiguous)
+    single: bool  # one threat system engaged
+    P: Any  # (systems, threats, n) kill probabilities
+    reach: Any
+    want: Any
+    fired: Any
+    before: Any  # None for a one-system layer
+    frac: Any
+    pos: Any
+    hit: Any
+    fh: Any  # None for a one-system layer
+    gone: Any
+
+
+@dataclass
+class _Step:
+    """One layer's part in a raid."""
+
+    state: _LayerState
+    avail: Any
+    engages: list[_Engagement]
+
+
+@dataclass
+class _RaidPlan:
+    """What one raid does, planned once per campaign call."""
+
+    ks: Any  # threat positions the raid launches (a slice when contiguous)
+    sizes: list[tuple[int, int, int]]  # (row, threat position, size slot)
+    launched: Any
+    flying: Any
+    steps: list[_Step]
+    contest_rows: dict[str, list[int]]
+
+
+def _rows(rows: list[int]) -> Any:
+    """A slice for consecutive rows (a view, no copy), else the list."""
+    if rows and rows == list(range(rows[0], rows[0] + len(rows))):
+        return slice(rows[0], rows[0] + len(rows))
+    return rows
+
+
+def _plan_raid(
+    raid: Raid,
+    states: list[_LayerState],
+    klass: list[str],
+    contests: list[IamdContest],
+    n: int,
+    prune: bool,
+) -> _RaidPlan:
+    """The raid's threats, its (layer, engagement) steps and their scratch arrays.
+
+    ``prune``: keep only the threat systems the raid launches (exact when every
+    kill probability is finite: an absent threat adds zeros only).
+    """
+    import numpy as np
+
+    ks = sorted({k for k, _ in raid.size}) if prune else list(range(len(klass)))
+    loc = {k: i for i, k in enumerate(ks)}
+    present = {klass[k] for k, _ in raid.size}
+    steps: list[_Step] = []
+    for st in states:
+        es = [e for e in st.layer.engages if e.threat in present and e.threat in st.P]
+        if not es:
+            continue
+        K = len(st.idx)
+        gs = []
+        for e in es:
+            js, Pfull = st.P[e.threat]
+            sel = [i for i, k in enumerate(js) if k in loc]
+            if not sel:
+                continue
+            Psub = Pfull if len(sel) == len(js) else Pfull[:, sel, :]
+            nj = len(sel)
+            gs.append(
+                _Engagement(
+                    threat=e.threat,
+                    shots=e.shots,
+                    rows=_rows([loc[js[i]] for i in sel]),
+                    single=nj == 1,
+                    P=Psub,
+                    reach=np.empty((nj, n)),
+                    want=np.empty(n),
+                    fired=np.empty((K, n)),
+                    before=None if K == 1 else np.empty((K, n)),
+                    frac=np.empty((K, n)),
+                    pos=np.empty(n, dtype=bool),
+                    hit=np.empty((K, nj, n)),
+                    fh=None if K == 1 else np.empty((K, nj, n)),
+                    gone=np.empty((nj, n)),
+                )
+            )
+        if gs:
+            steps.append(_Step(st, np.empty((K, n)), gs))
+    return _RaidPlan(
+        ks=_rows(ks),
+        sizes=[(loc[k], k, s) for k, s in raid.size],
+        launched=np.empty((len(ks), n)),
+        flying=np.empty((len(ks), n)),
+        steps=steps,
+        contest_rows={c.id: [loc[k] for k in ks if klass[k] in c.threats] for c in contests},
+    )
 
 
 def campaign(
@@ -69,6 +196,15 @@ def campaign(
     ``min(rounds_k, max(0, want - Σ_{i<k} rounds_i))`` at a threat class, and
     engages each threat j ``fired_k / want · reach_j`` times — so every system of
     a layer is processed at once, vectorised over systems and samples.
+
+    Speed (the Monte Carlo's hot loop): each raid's work is planned once per
+    call — the threat systems it launches, the (layer, engagement) steps that
+    meet them, with kill probabilities cut to those threats, and scratch arrays
+    written in place (``out=``). A threat system a raid does not launch has
+    nothing in flight, so leaving it out only drops exact zeros from sums; the
+    results are the same bits as the literal loop over every threat. Without
+    ``detail`` the tallies only the report reads (rounds fired, kills, the day a
+    magazine runs out, the worst raid) are not kept.
     """
     import numpy as np
 
@@ -78,16 +214,19 @@ def campaign(
     J = len(T)
     klass = [sysrows[j].class_ for j in T]
     rounds = np.empty((J, n))
+    prod_rows: list[int] = []
     prod = np.zeros((J, n))
     for k, j in enumerate(T):
         r = sysrows[j]
         rounds[k] = V[r.stock] if r.stock is not None else V[r.qty]
         if r.per_day is not None:
             prod[k] = V[r.per_day]
+            prod_rows.append(k)
     qj = q[T] if J else np.zeros((0, n))
 
     # layer state in firing order (quality descending, ties by id)
     states: list[_LayerState] = []
+    finite = True
     for layer in plan.layers:
         idx = list(layer.systems)
         if not idx:
@@ -96,18 +235,21 @@ def campaign(
         qs = np.take_along_axis(q[idx], order, axis=0)
         stock = np.full((len(idx), n), np.inf)
         resup = np.zeros((len(idx), n))
+        resupplied = False
         for k, i in enumerate(idx):
             r = sysrows[i]
             if r.stock is not None:
                 stock[k] = V[r.stock]
                 if r.per_day is not None:
                     resup[k] = V[r.per_day]
+                    resupplied = True
         P: dict[str, tuple[list[int], FloatArray]] = {}
         for e in layer.engages:
             js = [k for k in range(J) if klass[k] == e.threat]
             if js:  # kill probability of each system (firing order) against each threat system
                 x = V[e.shots][None, None, :] * qs[:, None, :] / qj[js][None, :, :]
                 P[e.threat] = (js, 1.0 - (1.0 - V[e.pk])[None, None, :] ** x)
+                finite = finite and bool(np.isfinite(P[e.threat][1]).all())
         states.append(
             _LayerState(
                 layer=layer,
@@ -115,11 +257,12 @@ def campaign(
                 order=order,
                 cap=np.take_along_axis(avail[idx], order, axis=0) * V[layer.shots_per_raid],
                 stock=np.take_along_axis(stock, order, axis=0),
-                resup=np.take_along_axis(resup, order, axis=0),
+                resup=np.take_along_axis(resup, order, axis=0) if resupplied else None,
                 fired=np.zeros((len(idx), n)),
                 kills={e.threat: np.zeros((len(idx), n)) for e in layer.engages},
                 exhausted=np.full((len(idx), n), -1, dtype=np.int64),
                 P=P,
+                coverage=_coverage(layer, V, avail[idx]),
             )
         )
 
@@ -127,17 +270,7 @@ def campaign(
     leaked_tot = np.zeros((J, n))
     masks = {c.id: np.array([k in c.threats for k in klass], dtype=bool) for c in contests}
     worst = {c.id: np.full(n, -np.inf) for c in contests}
-
-    # which (layer, engage) steps can matter for each raid: static
-    raid_steps = []
-    for raid in plan.raids:
-        present = {klass[k] for k, _ in raid.size}
-        steps = []
-        for st in states:
-            es = [e for e in st.layer.engages if e.threat in present and e.threat in st.P]
-            if es:
-                steps.append((st, es))
-        raid_steps.append(steps)
+    plans = [_plan_raid(raid, states, klass, contests, n, prune=finite) for raid in plan.raids]
 
     days = plan.campaign_days
     schedule: dict[int, list[int]] = {}
@@ -149,54 +282,81 @@ def campaign(
     for day in event_days:
         if day > prev:
             gap = float(day - prev)
-            rounds += prod * gap
+            if prod_rows:
+                rounds[prod_rows] += prod[prod_rows] * gap
             for st in states:
-                st.stock += st.resup * gap
+                if st.resup is not None:
+                    st.stock += st.resup * gap
             prev = day
         for ri in schedule.get(day, ()):
-            raid = plan.raids[ri]
-            flying = np.zeros((J, n))
-            launched = np.zeros((J, n))
-            for k, s in raid.size:
-                got = np.minimum(V[s], rounds[k])
+            rp = plans[ri]
+            launched, flying = rp.launched, rp.flying
+            for row, k, s in rp.sizes:
+                got = np.minimum(V[s], rounds[k], out=launched[row])
                 rounds[k] -= got
-                launched[k] += got
-            flying += launched
-            for st, es in raid_steps[ri]:
-                cov = V[st.layer.coverage]
-                avail_r = np.minimum(st.cap, st.stock)
-                for e in es:
-                    js, P = st.P[e.threat]
-                    reach = cov * flying[js]
-                    want = V[e.shots] * reach.sum(axis=0)
-                    before = np.cumsum(avail_r, axis=0) - avail_r
-                    fired = np.minimum(avail_r, np.maximum(want - before, 0.0))
-                    frac = np.where(want > 0, fired / np.where(want > 0, want, 1.0), 0.0)
-                    hit = P * reach[None, :, :]  # (k, j, n): kills if engaged once per reach
-                    flying[js] -= (frac[:, None, :] * hit).sum(axis=0)
-                    st.kills[e.threat] += frac * hit.sum(axis=1)
-                    avail_r = avail_r - fired
+            np.add(launched, 0.0, out=flying)
+            for stp in rp.steps:
+                st = stp.state
+                cov = st.coverage
+                avail_r = np.minimum(st.cap, st.stock, out=stp.avail)
+                for g in stp.engages:
+                    reach = np.multiply(flying[g.rows], cov, out=g.reach)
+                    want = g.want
+                    if g.single:
+                        np.multiply(reach[0], V[g.shots], out=want)
+                    else:
+                        reach.sum(axis=0, out=want)
+                        want *= V[g.shots]
+                    fired = g.fired
+                    if g.before is None:  # one system: nothing fires before it
+                        np.maximum(want, 0.0, out=fired[0])
+                    else:
+                        before = np.cumsum(avail_r, axis=0, out=g.before)
+                        before -= avail_r
+                        np.subtract(want, before, out=fired)
+                        np.maximum(fired, 0.0, out=fired)
+                    np.minimum(avail_r, fired, out=fired)
+                    frac = g.frac
+                    frac.fill(0.0)
+                    np.divide(fired, want, out=frac, where=np.greater(want, 0.0, out=g.pos))
+                    hit = np.multiply(g.P, reach[None, :, :], out=g.hit)
+                    if g.fh is None:
+                        gone = np.multiply(hit[0], frac[0], out=g.gone)
+                    else:
+                        np.multiply(hit, frac[:, None, :], out=g.fh)
+                        gone = g.fh.sum(axis=0, out=g.gone)
+                    if isinstance(g.rows, slice):
+                        flying[g.rows] -= gone
+                    else:
+                        flying[g.rows] = flying[g.rows] - gone
+                    if detail:
+                        st.kills[g.threat] += frac * hit.sum(axis=1)
+                        st.fired += fired
+                    avail_r -= fired
                     st.stock -= fired
-                    st.fired += fired
             np.maximum(flying, 0.0, out=flying)
-            launched_tot += launched
-            leaked_tot += flying
-            for c in contests:
-                mk = masks[c.id]
-                lc = launched[mk].sum(axis=0)
-                kc = flying[mk].sum(axis=0)
-                ratio = np.where(lc > 0, kc / np.where(lc > 0, lc, 1.0), -np.inf)
-                np.maximum(worst[c.id], ratio, out=worst[c.id])
+            launched_tot[rp.ks] += launched
+            leaked_tot[rp.ks] += flying
+            if detail:
+                for c in contests:
+                    rows = rp.contest_rows[c.id]
+                    if not rows:
+                        continue  # launched nothing of this contest: ratio -inf, no effect
+                    lc = launched[rows].sum(axis=0)
+                    kc = flying[rows].sum(axis=0)
+                    ratio = np.where(lc > 0, kc / np.where(lc > 0, lc, 1.0), -np.inf)
+                    np.maximum(worst[c.id], ratio, out=worst[c.id])
             if log:
                 lau: dict[str, float] = {}
                 lea: dict[str, float] = {}
-                for k, _ in raid.size:
-                    lau[klass[k]] = lau.get(klass[k], 0.0) + float(launched[k, 0])
-                    lea[klass[k]] = lea.get(klass[k], 0.0) + float(flying[k, 0])
-                ev.raid_log.append(RaidOutcome(day, raid.id, lau, lea))
-        for st in states:
-            empty = (st.exhausted < 0) & (st.stock <= _EMPTY)
-            st.exhausted[empty] = day
+                for row, k, _ in rp.sizes:
+                    lau[klass[k]] = lau.get(klass[k], 0.0) + float(launched[row, 0])
+                    lea[klass[k]] = lea.get(klass[k], 0.0) + float(flying[row, 0])
+                ev.raid_log.append(RaidOutcome(day, plan.raids[ri].id, lau, lea))
+        if detail:
+            for st in states:
+                empty = (st.exhausted < 0) & (st.stock <= _EMPTY)
+                st.exhausted[empty] = day
 
     for c in contests:
         mk = masks[c.id]

@@ -150,6 +150,7 @@ class Layer:
     shots_per_raid: int
     coverage: int
     engages: tuple[Engage, ...]
+    coverage_per_unit: int | None = None
 
 
 @dataclass(frozen=True)
@@ -359,6 +360,11 @@ def compile_plan(m: Matchup) -> Plan:
                         f"catalog:classes.{cls_id}.shots_per_raid", klass.shots_per_raid, 0.0
                     ),
                     coverage=slot(f"catalog:classes.{cls_id}.coverage", klass.coverage, 1.0),
+                    coverage_per_unit=None
+                    if klass.coverage_per_unit is None
+                    else slot(
+                        f"catalog:classes.{cls_id}.coverage_per_unit", klass.coverage_per_unit, 0.0
+                    ),
                     engages=engages,
                 )
             )
@@ -433,6 +439,8 @@ def compile_plan(m: Matchup) -> Plan:
     campaign_slots: set[int] = set()
     for layer in layers:
         campaign_slots |= {layer.shots_per_raid, layer.coverage}
+        if layer.coverage_per_unit is not None:
+            campaign_slots.add(layer.coverage_per_unit)
         for e in layer.engages:
             campaign_slots |= {e.pk, e.shots}
         for i in layer.systems:

@@ -78,6 +78,12 @@ class CapabilityClass(FrozenModel):
         description="Interceptor classes: share of a raid's threats that pass within reach of "
         "this class's units (0-1).",
     )
+    coverage_per_unit: Probability | None = Field(
+        default=None,
+        description="Interceptor classes, instead of `coverage`: share of a raid's threats within "
+        "reach of ONE ready unit; the class covers 1 - (1 - coverage_per_unit)^(ready units), so "
+        "more fire units defend more of the country (independent placement).",
+    )
     engages: list[Engagement] = Field(
         default_factory=list,
         description="Interceptor classes: threats engaged, in priority order.",

@@ -171,6 +171,14 @@ def check_classes(cat: Catalog) -> list[Finding]:
                     + suggest(c.fires.munition, classes),
                 )
             )
+        if c.coverage is not None and c.coverage_per_unit is not None:
+            out.append(
+                Finding(
+                    ("classes", cid, "coverage_per_unit"),
+                    "give `coverage` (of the class) or `coverage_per_unit` (of one ready unit), "
+                    "not both",
+                )
+            )
         seen: set[str] = set()
         for j, e in enumerate(c.engages):
             if e.threat not in classes:
