@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import shutil
 from pathlib import Path
 
@@ -81,6 +82,10 @@ def test_parse_edit(text: str, op: str, value: Estimate) -> None:
         ("ukraine:patriot.quantity={low: 3, estimate: 2, high: 1}", "low <= estimate <= high"),
         ("ukraine:patriot.quantity={low: 1, high: 3}", "missing estimate"),
         ("patriot.quantity=4", "expected SIDE:SYSTEM_ID.FIELD"),
+        # v1 addressed pk on the class; v2 has it per engaged threat
+        ("catalog:classes.lr_sam.pk=0.9", "or engages.THREAT.pk|shots"),
+        ("ukraine:munitions.shell=1", "expected ukraine:munitions.CLASS.FIELD"),
+        ("russia:raids.salvo=1", "or russia:raids.RAID.SYSTEM"),
     ],
 )
 def test_parse_edit_errors(text: str, problem: str) -> None:
@@ -138,11 +143,50 @@ def test_absent_stock_can_only_be_set(m: Matchup) -> None:
 
 def test_blue_red_aliases_and_catalog_targets(m: Matchup) -> None:
     m2 = apply_edits(
-        m, ["blue:t64bv.quantity+=1", "red:t72b3.quantity*=2", "catalog:classes.lr_sam.pk=0.9"]
+        m,
+        [
+            "blue:t64bv.quantity+=1",
+            "red:t72b3.quantity*=2",
+            "catalog:classes.lr_sam.engages.cruise_missile.pk=0.9",
+            "catalog:classes.lr_sam.engages.cruise_missile.shots+=1",
+            "catalog:classes.lr_sam.coverage*=1.5",
+            "catalog:classes.lr_sam.shots_per_raid=10",
+            "catalog:classes.lr_sam.round_cost_musd+=1",
+            "catalog:classes.howitzer.fires.rate*=2",
+            "catalog:contests.missile_defence.acceptable_leakage=0.3",
+        ],
     )
     assert est(m2, "ukraine", "t64bv", "quantity").value == 801
     assert est(m2, "russia", "t72b3", "quantity").value == 1800
-    assert m2.catalog.classes["lr_sam"].pk == Estimate.point(0.9)
+    sam = m2.catalog.classes["lr_sam"]
+    assert (sam.engages[0].pk, sam.engages[0].shots) == (Estimate.point(0.9), Estimate.point(3))
+    assert sam.coverage == Estimate.point(0.75) and sam.shots_per_raid == Estimate.point(10)
+    assert sam.round_cost_musd == Estimate.point(5)
+    assert m2.catalog.classes["howitzer"].fires.rate == Estimate.point(40)  # type: ignore[union-attr]
+    con = m2.catalog.contest("missile_defence")
+    assert con is not None and con.acceptable_leakage == Estimate.point(0.3)
+    assert m.catalog.classes["lr_sam"].engages[0].pk == Estimate.point(0.8)  # baseline untouched
+
+
+def test_munitions_and_raid_targets(m: Matchup) -> None:
+    m2 = apply_edits(
+        m,
+        [
+            "ukraine:munitions.shell.stock+=5000",
+            "ukraine:munitions.shell.per_day*=2",
+            "russia:munitions.shell.per_day=0",
+            "red:raids.salvo.kh101*=2",
+            "russia:raids.salvo.kh101={low: 40, estimate: 60, high: 90}",
+        ],
+    )
+    assert m2.blue.munitions["shell"].stock == Estimate.point(20000)
+    assert m2.blue.munitions["shell"].per_day == Estimate.point(1000)
+    assert m2.red.munitions["shell"].per_day == Estimate.point(0)
+    assert m2.red.raids[0].size["kh101"] == Estimate(40, 60, 90, True)
+    assert apply_edits(m, ["red:raids.salvo.kh101*=2"]).red.raids[0].size["kh101"] == (
+        Estimate.point(60)
+    )
+    assert m.red.raids[0].size["kh101"] == Estimate.point(30)  # baseline untouched
 
 
 @pytest.mark.parametrize(
@@ -185,12 +229,57 @@ def test_blue_red_aliases_and_catalog_targets(m: Matchup) -> None:
             "--set ukraine:enablers.eww=1.1: unknown enabler 'eww'; did you mean 'ew'?",
         ),
         (
-            "catalog:classes.tank.pk=0.5",
-            "--set catalog:classes.tank.pk=0.5: the catalog has no class 'tank'",
+            "catalog:classes.tank.coverage=0.5",
+            "--set catalog:classes.tank.coverage=0.5: the catalog has no class 'tank'",
         ),
         (
-            "catalog:classes.lr_sam.pk=1.5",
-            "--set catalog:classes.lr_sam.pk=1.5: pk would be 1.5 (must be >= 0 and <= 1)",
+            "catalog:classes.lr_sam.engages.cruise_missile.pk=1.5",
+            "--set catalog:classes.lr_sam.engages.cruise_missile.pk=1.5: cruise_missile.pk would be "
+            "1.5 (must be >= 0 and <= 1)",
+        ),
+        (
+            "catalog:classes.lr_sam.coverage+=0.6",
+            "--set catalog:classes.lr_sam.coverage+=0.6: coverage would be 1.1 "
+            "(must be >= 0 and <= 1)",
+        ),
+        (
+            "catalog:classes.lr_sam.engages.cruise_missile.shots=0",
+            "--set catalog:classes.lr_sam.engages.cruise_missile.shots=0: cruise_missile.shots would "
+            "be 0 (must be >= 1 and <= 8)",
+        ),
+        (
+            "catalog:classes.lr_sam.engages.fighter.pk=0.5",
+            "--set catalog:classes.lr_sam.engages.fighter.pk=0.5: class 'lr_sam' does not "
+            "engage 'fighter'",
+        ),
+        (
+            "catalog:classes.mbt.fires.rate=2",
+            "--set catalog:classes.mbt.fires.rate=2: class 'mbt' has no `fires`",
+        ),
+        (
+            "ukraine:munitions.shells.stock=1",
+            "--set ukraine:munitions.shells.stock=1: ukraine has no munitions entry 'shells'",
+        ),
+        (
+            "ukraine:munitions.shell.stock+=-20000",
+            "--set ukraine:munitions.shell.stock+=-20000: stock would be -5000 (must be >= 0)",
+        ),
+        (
+            "ukraine:munitions.shell.rate=1",
+            "--set ukraine:munitions.shell.rate=1: unknown field 'rate'; a munition field is "
+            "one of stock, per_day",
+        ),
+        (
+            "russia:raids.nightly.kh101=1",
+            "--set russia:raids.nightly.kh101=1: russia has no raid 'nightly'",
+        ),
+        (
+            "russia:raids.salvo.su35=1",
+            "--set russia:raids.salvo.su35=1: raid 'salvo' of russia launches no 'su35'",
+        ),
+        (
+            "russia:raids.salvo.kh101+=-31",
+            "--set russia:raids.salvo.kh101+=-31: kh101 would be -1 (must be >= 0)",
         ),
         (
             "ukraine:training.x=1",
@@ -202,6 +291,54 @@ def test_edit_errors(m: Matchup, edit: str, message: str) -> None:
     with pytest.raises(EditError) as exc:
         apply_edits(m, [edit])
     assert str(exc.value) == message
+
+
+def _point(m: Matchup) -> dict[str, object]:
+    from qdb.assess import assess
+
+    return assess(m, with_critical=False).to_json()
+
+
+def test_edits_reach_the_campaign_and_the_ammunition(m: Matchup) -> None:
+    """Hand-computed on tests/data/whatif (campaign_days 30, one layer, one raid every 3 days).
+
+    Baseline: 10 salvos of 30 Kh-101; Patriot (6 ready, 8 shots a raid, stock 300) reaches
+    coverage 0.5 of them: 15 engaged with 2 shots, P = 1 - 0.2^2 = 0.96, 14.4 killed; leakage
+    15.6/30 = 0.52 every raid; 30 rounds a raid exhaust the 300 on day 27.
+    Salvos of 60: want 60 rounds, 48 fired (6 x 8): 24 engagements, 23.04 kills; six salvos
+    use 288 rounds, the seventh (day 18) gets 12: 6 engagements, 5.76 kills; then 3 salvos
+    leak whole. Leaked 6 x 36.96 + 54.24 + 180 = 456 of 600: 0.76, worst raid 1.
+    Fires (linear): Ukraine's 100 M777 want 2000 shells a day and get 15000/30 + 500 = 1000
+    (u = 0.5); 500 more a day gives u = 0.75; beta = (1.44/0.81) / (300/(100 u)).
+    """
+    base = _point(m)
+    md = base["contests"][2]
+    assert (md["id"], md["leakage"], md["worst_raid_leakage"]) == ("missile_defence", 0.52, 0.52)
+    assert md["balance"] == pytest.approx(math.log(0.52) / math.log(0.2), rel=1e-9)
+    assert base["iamd"]["systems"] == [
+        {"system": "patriot", "fired": 300.0, "kills": 144.0, "exhausted_day": 27}
+    ]
+    fires = base["contests"][3]
+    assert fires["balance"] == pytest.approx((1.44 / 0.81) / 6, rel=1e-9)
+    assert fires["factors"]["sustainment"] == pytest.approx(-math.log(2), rel=1e-9)
+
+    out = _point(
+        apply_edits(m, ["russia:raids.salvo.kh101=60", "ukraine:munitions.shell.per_day+=500"])
+    )
+    md = out["contests"][2]
+    assert md["leakage"] == pytest.approx(0.76, rel=1e-9)
+    assert md["worst_raid_leakage"] == pytest.approx(1.0, rel=1e-9)
+    assert md["red_units"] == 600
+    assert md["balance"] == pytest.approx(math.log(0.76) / math.log(0.2), rel=1e-9)
+    (patriot,) = out["iamd"]["systems"]
+    assert patriot["fired"] == pytest.approx(300) and patriot["exhausted_day"] == 18
+    assert patriot["kills"] == pytest.approx(6 * 23.04 + 5.76, rel=1e-9)
+    fires = out["contests"][3]
+    assert fires["balance"] == pytest.approx((1.44 / 0.81) / 4, rel=1e-9)
+    assert fires["factors"]["sustainment"] == pytest.approx(math.log(0.75), rel=1e-9)
+    # a better interceptor: pk 0.9 -> P = 0.99, leakage (30 - 14.85) / 30 = 0.505
+    better = _point(apply_edits(m, ["catalog:classes.lr_sam.engages.cruise_missile.pk=0.9"]))
+    assert better["contests"][2]["leakage"] == pytest.approx(0.505, rel=1e-9)
 
 
 def test_reserved_ids_are_not_systems() -> None:
@@ -325,6 +462,10 @@ def test_whatif_json_contract() -> None:
         "changes",
         "certified_before",
         "certified_after",
+        "determination_before",
+        "determination_after",
+        "p_certified_before",
+        "p_certified_after",
     ]
     assert doc["edits"] == ["ukraine:t64bv.quantity+=200"]
     armour = doc["changes"][0]
@@ -335,13 +476,29 @@ def test_whatif_json_contract() -> None:
         "delta",
         "verdict_before",
         "verdict_after",
+        "judgement_before",
+        "judgement_after",
+        "p_holds_before",
+        "p_holds_after",
         "flipped",
     ]
+    # hand-computed (see test_whatif_table_and_markdown...): 0.883036 -> 1.274806
     assert armour["id"] == "armour"
-    assert armour["balance_after"] > armour["balance_before"]
-    assert armour["flipped"] == (armour["verdict_before"] != armour["verdict_after"])
+    assert armour["balance_before"] == pytest.approx(0.883036122542, rel=1e-9)
+    assert armour["balance_after"] == pytest.approx(1.27480566987, rel=1e-9)
+    # armour has no ranged input: every sample is the point, so it holds in none, then in all
+    assert (armour["p_holds_before"], armour["p_holds_after"]) == (0.0, 1.0)
+    assert (armour["judgement_before"], armour["judgement_after"]) == ("shortfall", "offset")
+    assert armour["flipped"] is True
     assert doc["baseline"]["inputs_sha256"] != doc["scenario"]["inputs_sha256"]
-    assert doc["changes"][1]["delta"] == 0
+    assert [c["delta"] for c in doc["changes"][1:]] == [0, 0, 0]
+    assert [c["flipped"] for c in doc["changes"][1:]] == [False, False, False]
+    # the critical iamd contest is a shortfall in every sample: never certified
+    assert (doc["determination_before"], doc["determination_after"]) == (
+        "not_certified",
+        "not_certified",
+    )
+    assert (doc["p_certified_before"], doc["p_certified_after"]) == (0.0, 0.0)
 
 
 def test_whatif_table_and_markdown_show_flips_and_certification() -> None:
