@@ -54,9 +54,15 @@ EDITS = [
     "ukraine:enablers.ew*=1.25",  # absent enabler starts from 1.0
     "russia:kh101.per_day={low: 10, estimate: 12, high: 20}",  # point -> range
     "russia:t72b3.quantity=850",
-    "catalog:classes.lr_sam.pk=0.9",
+    "ukraine:munitions.shell.stock+=1000",  # int with a comment in a munitions block
+    "russia:munitions.shell.per_day*=1.5",  # int in a flow mapping under munitions
+    "russia:raids.salvo.kh101=45",  # raid size in a flow mapping inside a list item
+    "catalog:classes.lr_sam.engages.cruise_missile.pk=0.9",  # padded "0.80" in a flow item
+    "catalog:classes.lr_sam.coverage=0.6",
+    "catalog:classes.howitzer.fires.rate+=5",  # nested flow mapping
     "catalog:classes.mbt.unit_cost_musd*=2",
     "catalog:contests.armour.counters.atgm_team=0.5",
+    "catalog:contests.missile_defence.acceptable_leakage=0.25",
 ]
 
 
@@ -161,7 +167,10 @@ def test_inverse_edits_restore_the_files(data: Path) -> None:
         "ukraine:training.air+=0.1",
         "ukraine:patriot.stock*=0.5",
         "russia:kh101.per_day+=3",
-        "catalog:classes.lr_sam.pk+=-0.05",
+        "catalog:classes.lr_sam.engages.cruise_missile.pk+=-0.05",
+        "ukraine:munitions.shell.per_day*=4",
+        "russia:raids.salvo.kh101+=12",
+        "catalog:classes.howitzer.fires.rate*=1.5",
     ]
     inverse = [
         "ukraine:t64bv.quantity+=-4",
@@ -169,7 +178,10 @@ def test_inverse_edits_restore_the_files(data: Path) -> None:
         "ukraine:training.air+=-0.1",
         "ukraine:patriot.stock*=2",
         "russia:kh101.per_day+=-3",
-        "catalog:classes.lr_sam.pk+=0.05",
+        "catalog:classes.lr_sam.engages.cruise_missile.pk+=0.05",
+        "ukraine:munitions.shell.per_day*=0.25",
+        "russia:raids.salvo.kh101+=-12",
+        "catalog:classes.howitzer.fires.rate*=0.6666666666666666",
     ]
     for edits in (forward, inverse):
         res = CliRunner().invoke(app, ["whatif", *edits, "--data", str(data), "--write"])
@@ -192,6 +204,9 @@ TARGETS = [
     ("ukraine:training.air", 2),
     ("ukraine:training.ground", 1),
     ("ukraine:enablers.isr", 1),
+    ("ukraine:m777.quality", 1),
+    ("ukraine:munitions.shell.stock", 0),
+    ("ukraine:munitions.shell.per_day", 0),
 ]
 
 
@@ -270,7 +285,9 @@ def test_crlf_and_bom_are_kept(data: Path) -> None:
     assert new.startswith(b"\xef\xbb\xbf")
     assert new.count(b"\n") == new.count(b"\r\n") == raw.count(b"\n") + 1
     assert b"quantity: 801  # IISS tanks available\r\n" in new
-    assert new.endswith(b"    per_day: 2\r\n")
+    # the new key goes at the end of patriot's block, after its literal notes
+    assert b"      and the Netherlands.\r\n    per_day: 2\r\n  - {id: m777" in new
+    assert new.endswith(b"    source: iiss\r\n")
 
 
 def test_training_block_is_created_when_absent(tmp_path: Path) -> None:
