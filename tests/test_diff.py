@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import shutil
 from pathlib import Path
 
@@ -49,7 +50,7 @@ def test_field_by_field_changes(m: Matchup) -> None:
             "ukraine:f16.readiness=0.5",
             "ukraine:training.air=1.0",
             "ukraine:enablers.ew=1.1",
-            "catalog:classes.lr_sam.pk=0.9",
+            "catalog:classes.lr_sam.engages.cruise_missile.pk=0.9",
         ],
     )
     d = diff_inventories(m.blue, m2.blue)
@@ -74,9 +75,26 @@ def test_field_by_field_changes(m: Matchup) -> None:
         "changes",
         "certified_before",
         "certified_after",
+        "determination_before",
+        "determination_after",
+        "p_certified_before",
+        "p_certified_after",
         "index_before",
         "index_after",
     ]
+    # diff_matchups without samples: point determinations, no probabilities
+    assert (doc["determination_before"], doc["p_certified_before"]) == ("not_certified", None)
+    # index = sum w min(beta, 1) / sum w, weights 1, 2, 1, 1 (betas hand-computed in
+    # test_whatif). After: armour 1.27 capped at 1; air: 10 F-16 of quality 1.2 x 1.1 (ew)
+    # x 1.0 (air training) vs 24 Su-35, 1.32 / 2.4^2; pk 0.9 kills 0.99 of the 15 engaged:
+    # leakage 0.505
+    b_fires = 1.44 / 0.81 / 6
+    assert doc["index_before"] == pytest.approx(
+        (0.883036122542 + 2 * 0.375 + math.log(0.52) / math.log(0.2) + b_fires) / 5, rel=1e-9
+    )
+    assert doc["index_after"] == pytest.approx(
+        (1 + 2 * 1.32 / 2.4**2 + math.log(0.505) / math.log(0.2) + b_fires) / 5, rel=1e-9
+    )
     assert doc["sides"][0]["changed"][0] == {
         "id": "t64bv",
         "name": "T-64BV",
@@ -154,3 +172,40 @@ def test_diff_refuses_different_sides_and_mixed_arguments(tmp_path: Path) -> Non
     res = CliRunner().invoke(app, ["diff", str(DATA), str(INV / "russia.yaml")])
     assert res.exit_code == 2
     assert "compare two inventory files or two data folders" in res.stderr
+
+
+def test_engagement_and_contest_edits_change_the_catalog(m: Matchup) -> None:
+    m2 = apply_edits(
+        m,
+        [
+            "catalog:classes.lr_sam.coverage=0.6",
+            "catalog:classes.howitzer.fires.rate=30",
+            "catalog:contests.missile_defence.acceptable_leakage=0.3",
+        ],
+    )
+    d = diff_catalogs(m.catalog, m2.catalog)
+    assert d.classes_changed == ("howitzer", "lr_sam")
+    assert d.contests_changed == ("missile_defence",)
+    # more coverage: more of each salvo engaged, less leaks (0.5 -> 0.6: 14.4 -> 17.28 killed)
+    change = next(c for c in diff_matchups(m, m2).comparison.changes if c.id == "missile_defence")
+    assert change.delta > 0
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="qdb/diff.py diff_inventories compares systems, training and enablers only: a change "
+    "to munitions or raids (which the engine reads) reads as 'no change'",
+)
+def test_munitions_and_raids_are_part_of_an_inventory_diff(m: Matchup) -> None:
+    m2 = apply_edits(m, ["russia:munitions.shell.per_day=9000", "russia:raids.salvo.kh101=40"])
+    assert not diff_inventories(m.red, m2.red).empty
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="qdb/diff.py diff_catalogs 'other_changed' checks enablers_by_domain, thresholds, "
+    "correlations and sources, not campaign_days or iamd layers",
+)
+def test_campaign_days_and_layers_are_part_of_a_catalog_diff(m: Matchup) -> None:
+    cat = m.catalog.model_copy(update={"campaign_days": 60})
+    assert not diff_catalogs(m.catalog, cat).empty
