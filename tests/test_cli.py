@@ -28,6 +28,10 @@ CONTEST_KEYS = [
     "verdict",
     "factors",
     "contributors",
+    "judgement",
+    "p_holds",
+    "p_offset",
+    "exponent",
 ]
 
 
@@ -48,25 +52,92 @@ def test_assess_json_contract(capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = run(capsys, "assess", "--data", str(TINY), "--format", "json")
     assert code == 0
     j = json.loads(out)
-    assert list(j)[:8] == [
+    assert list(j)[:11] == [
         "blue",
         "red",
         "as_of",
         "inputs_sha256",
         "engine_version",
         "certified",
+        "determination",
+        "p_certified",
         "index",
         "contests",
+        "iamd",
     ]
+    assert {"samples", "seed", "confidence"} <= set(j)
+    assert (j["samples"], j["seed"], j["confidence"]) == (4000, 0, 0.8)  # the defaults
     assert j["blue"] == "ukraine" and j["red"] == "russia"
     assert j["as_of"] == {"ukraine": "2022-02-24", "russia": "2022-02-24"}
+    assert j["iamd"] == {"systems": []}  # no interceptor systems in the tiny data
     c = j["contests"][0]
-    assert list(c) == CONTEST_KEYS
-    assert set(c["factors"]) == {"numbers", "equipment", "training", "technology", "interaction"}
+    assert list(c) == [*CONTEST_KEYS, "uncertainty"]
+    assert set(c["factors"]) == {
+        "numbers",
+        "sustainment",
+        "equipment",
+        "training",
+        "technology",
+        "interaction",
+    }
+    assert c["factors"]["sustainment"] == 0  # no gun in the tiny data fires a munition
     assert c["contributors"]["blue"][0] == {"system": "t64bv", "share": 1.0}
     assert abs(c["numbers_ratio"] - 3417 / 987) < 1e-9
     assert abs(c["balance"] - (987 / 3417) ** 2) < 1e-9
+    assert c["exponent"] == 2  # square law
     assert c["verdict"] == "shortfall" and j["certified"] is False
+    # nothing is uncertain in the tiny data: every sample is the point estimate
+    assert (c["judgement"], c["p_holds"], c["p_offset"]) == ("shortfall", 0.0, 0.0)
+    assert (j["determination"], j["p_certified"]) == ("not_certified", 0.0)
+
+
+def test_assess_point_only(capsys: pytest.CaptureFixture[str]) -> None:
+    """--samples 0: judgements and the determination come from the point verdicts."""
+    code, out, _ = run(capsys, "assess", "--data", str(TINY), "--format", "json", "--samples", "0")
+    assert code == 0
+    j = json.loads(out)
+    assert "samples" not in j and j["p_certified"] is None
+    c = j["contests"][0]
+    assert list(c) == CONTEST_KEYS
+    assert (c["judgement"], c["p_holds"], c["p_offset"]) == ("shortfall", None, None)
+    assert j["determination"] == "not_certified"
+
+
+# t64bv ~ Tri(2000, 3600, 4500) against 3417 equal tanks, square law: beta = (n / 3417)^2.
+# matched needs n >= 3417 sqrt(0.9) = 3241.7: P = 1 - 1241.7^2 / (2500 x 1600) = 0.6146;
+# offset needs n >= 3417 sqrt(1.1) = 3583.8: P = 1 - 1583.8^2 / (2500 x 1600) = 0.3729.
+# The point (3600) is offset (beta 1.10996); the judgement depends on the confidence.
+RANGED = "ukraine:t64bv.quantity={low: 2000, estimate: 3600, high: 4500}"
+
+
+@pytest.mark.parametrize(
+    ("confidence", "judgement", "determination"),
+    [("0.55", "matched", "certified"), ("0.8", "indeterminate", "indeterminate")],
+)
+def test_judgement_and_determination_follow_the_confidence(
+    capsys: pytest.CaptureFixture[str], confidence: str, judgement: str, determination: str
+) -> None:
+    args = ["assess", "--data", str(TINY), "--set", RANGED, "--format", "json"]
+    code, out, _ = run(capsys, *args, "--confidence", confidence)
+    assert code == 0
+    j = json.loads(out)
+    c = j["contests"][0]
+    assert c["verdict"] == "offset" and c["balance"] == pytest.approx((3600 / 3417) ** 2)
+    # 4000 draws: standard error ~0.008, far inside the margins to the thresholds
+    assert c["p_holds"] == pytest.approx(0.6146, abs=0.03)
+    assert c["p_offset"] == pytest.approx(0.3729, abs=0.03)
+    assert c["uncertainty"]["p_matched_or_offset"] == c["p_holds"]
+    assert j["p_certified"] == c["p_holds"]  # the only critical contest
+    assert (c["judgement"], j["determination"]) == (judgement, determination)
+    assert j["certified"] is (determination == "certified")
+
+
+@pytest.mark.parametrize("confidence", ["0.5", "1", "0.3", "x"])
+def test_confidence_outside_half_to_one_is_a_usage_error(
+    capsys: pytest.CaptureFixture[str], confidence: str
+) -> None:
+    code, _, _ = run(capsys, "assess", "--data", str(TINY), "--confidence", confidence)
+    assert code == 2
 
 
 def test_assess_json_byte_identical_and_cache_transparent(
@@ -140,10 +211,16 @@ def test_every_command_has_help(capsys: pytest.CaptureFixture[str]) -> None:
 
     from qdb.cli import app
 
-    cmd = typer.main.get_command(app)
-    for name in cmd.commands:  # type: ignore[attr-defined]
-        code, out, _ = run(capsys, name, "--help")
-        assert code == 0 and len(out) > 80, name
+    def paths(command: object, path: tuple[str, ...] = ()) -> list[tuple[str, ...]]:
+        """Every command and subcommand (``calibrate series``, ``backtest raids``, ...)."""
+        subs = getattr(command, "commands", {})
+        return [path, *(p for name, c in subs.items() for p in paths(c, (*path, name)))]
+
+    found = paths(typer.main.get_command(app))
+    assert ("assess",) in found and ("calibrate", "series") in found
+    for path in found:
+        code, out, _ = run(capsys, *path, "--help")
+        assert code == 0 and len(out) > 80, path
 
 
 def test_cli_py_and_no_heavy_imports_for_help() -> None:
@@ -198,5 +275,15 @@ def test_whatif_samples_adds_probabilities_before_and_after(
     assert j["p_certified_before"] == 0.0 and j["p_certified_after"] == 1.0
     assert j["scenario"]["contests"][0]["uncertainty"]["p_matched_or_offset"] == 1.0
     assert j["baseline"]["samples"] == 200 and j["scenario"]["seed"] == 0
+    assert (j["determination_before"], j["determination_after"]) == (
+        "not_certified",
+        "certified",
+    )
+    armour = j["changes"][0]
+    assert (armour["judgement_before"], armour["judgement_after"]) == ("shortfall", "offset")
+    assert (armour["p_holds_before"], armour["p_holds_after"]) == (0.0, 1.0)
     code, out, _ = run(capsys, *args)
-    assert "Probability of certification: 0.000 -> 1.000" in out
+    assert (
+        "Determination: not_certified -> certified; probability of certification 0.000 -> 1.000 "
+        "(200 samples, seed 0, same draws before and after)" in out
+    )
