@@ -105,11 +105,27 @@ def test_tornado_defaults_to_critical_contests_sorted_by_swing(mc: Matchup) -> N
     for con in out:
         swings = [b["swing"] for b in con["bars"]]
         assert swings == sorted(swings, reverse=True)
-    # layered defence: red readiness does not enter the arrivals, so it is not an input
+    # the air campaign: magazines, engagements, coverage and raid sizes are its inputs;
+    # tanks never enter it
     ad = next(c for c in out if c["contest"] == "air_defence")
-    names = {b["input"] for b in ad["bars"]}
-    assert "ukraine:patriot.stock" in names and "catalog:classes.sam_lr.pk" in names
-    assert not any(n.startswith("russia:t72") for n in names)
+    bars = {b["input"]: b for b in ad["bars"]}
+    assert {
+        "ukraine:patriot.stock",
+        "catalog:classes.sam_lr.engages.cruise.pk",
+        "catalog:classes.sam_lr.coverage",
+        "catalog:contests.air_defence.acceptable_leakage",
+        "russia:raids.mass.kh101",
+    } <= set(bars)
+    assert not any(n.startswith(("russia:t72", "ukraine:t64")) for n in bars)
+    # a larger acceptable leakage (the denominator ln a) raises the balance; more coverage too
+    for name in (
+        "catalog:contests.air_defence.acceptable_leakage",
+        "catalog:classes.sam_lr.coverage",
+    ):
+        assert bars[name]["balance_high"] > ad["balance"] > bars[name]["balance_low"], name
+    # more cruise missiles a mass raid leak more
+    kh = bars["russia:raids.mass.kh101"]
+    assert kh["balance_high"] < ad["balance"] < kh["balance_low"]
 
 
 def test_tornado_known_swing(yx: Matchup) -> None:
