@@ -83,8 +83,8 @@ CASES: dict[str, list[str]] = {
     # a v1 catalog (engine 1: `layered_defence`, class pk/shots_per_day): every moved key is named
     "catalogs/catalog_v1_layered_defence.yaml": [
         "{p}:29:5: classes.lr_sam.pk: unknown key 'pk'; allowed: domain, branch, unit, unit_cost_musd, "
-        "name, description, fires, shots_per_raid, coverage, engages, round_cost_musd, source, "
-        "rationale, supply_limit_per_year",
+        "name, description, fires, shots_per_raid, coverage, coverage_per_unit, engages, round_cost_musd, "
+        "source, rationale, supply_limit_per_year",
         "{p}:30:5: classes.lr_sam.shots_per_day: unknown key 'shots_per_day'; did you mean 'shots_per_raid'?",
         "{p}:46:10: contests[1].law: must be 'square', 'linear', 'power' or 'iamd' (got text 'layered_defence')",
         "{p}:48:5: contests[1].layers: unknown key 'layers'; allowed: id, title, domain, law, critical, "

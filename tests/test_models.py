@@ -544,8 +544,10 @@ def test_check_dataset_warns_when_no_raid_launches_an_iamd_threat() -> None:
         {"id": "t72", "name": "T-72", "class": "mbt", "quantity": 10, "source": "s"},
     ]
 
-    def warnings(raids: list[dict[str, Any]]) -> list[tuple[str, Any, str]]:
-        red = Inventory.model_validate(_inventory(side="russia", systems=systems, raids=raids))
+    def warnings(
+        raids: list[dict[str, Any]], held: list[dict[str, Any]] = systems
+    ) -> list[tuple[str, Any, str]]:
+        red = Inventory.model_validate(_inventory(side="russia", systems=held, raids=raids))
         ds = Dataset(cat, (red,), (), "cat.yaml", ("r.yaml",), ())
         return [(p, f.loc, f.message) for p, f in check_dataset(ds) if "raid" in f.message]
 
@@ -559,6 +561,8 @@ def test_check_dataset_warns_when_no_raid_launches_an_iamd_threat() -> None:
     ]
     assert warnings([{"id": "r", "every_days": 1, "size": {"kh101": 1}}]) == []
     assert warnings([]) == []  # a side without raids (blue) is not warned
+    # a side that holds no missile at all (no Shaheds before September 2022) is not warned
+    assert warnings([{"id": "r", "every_days": 1, "size": {"t72": 1}}], systems[1:]) == []
 
 
 def test_suggest() -> None:
