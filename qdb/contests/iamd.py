@@ -51,6 +51,7 @@ class _LayerState:
     exhausted: Any
     P: dict[str, tuple[list[int], Any]]
     coverage: Any
+    scratch: Any = None  # resupply of a day gap
 
 
 def _coverage(layer: Layer, V: Any, avail: Any) -> Any:
@@ -83,7 +84,6 @@ class _Engagement:
     fired: Any
     before: Any  # None for a one-system layer
     frac: Any
-    pos: Any
     hit: Any
     fh: Any  # None for a one-system layer
     gone: Any
@@ -161,7 +161,6 @@ def _plan_raid(
                     fired=np.empty((K, n)),
                     before=None if K == 1 else np.empty((K, n)),
                     frac=np.empty((K, n)),
-                    pos=np.empty(n, dtype=bool),
                     hit=np.empty((K, nj, n)),
                     fh=None if K == 1 else np.empty((K, nj, n)),
                     gone=np.empty((nj, n)),
@@ -258,6 +257,7 @@ def campaign(
                 cap=np.take_along_axis(avail[idx], order, axis=0) * V[layer.shots_per_raid],
                 stock=np.take_along_axis(stock, order, axis=0),
                 resup=np.take_along_axis(resup, order, axis=0) if resupplied else None,
+                scratch=np.empty((len(idx), n)) if resupplied else None,
                 fired=np.zeros((len(idx), n)),
                 kills={e.threat: np.zeros((len(idx), n)) for e in layer.engages},
                 exhausted=np.full((len(idx), n), -1, dtype=np.int64),
@@ -278,15 +278,16 @@ def campaign(
         for d in range(raid.first_day, days, raid.every_days):
             schedule.setdefault(d, []).append(ri)
     event_days = sorted({0, *schedule})
+    scratch = np.empty_like(prod)
     prev = 0
     for day in event_days:
         if day > prev:
             gap = float(day - prev)
-            if prod_rows:
-                rounds[prod_rows] += prod[prod_rows] * gap
+            if prod_rows:  # rows without production add exact zeros
+                rounds += np.multiply(prod, gap, out=scratch)
             for st in states:
                 if st.resup is not None:
-                    st.stock += st.resup * gap
+                    st.stock += np.multiply(st.resup, gap, out=st.scratch)
             prev = day
         for ri in schedule.get(day, ()):
             rp = plans[ri]
@@ -299,6 +300,7 @@ def campaign(
                 st = stp.state
                 cov = st.coverage
                 avail_r = np.minimum(st.cap, st.stock, out=stp.avail)
+                last = stp.engages[-1]
                 for g in stp.engages:
                     reach = np.multiply(flying[g.rows], cov, out=g.reach)
                     want = g.want
@@ -311,14 +313,17 @@ def campaign(
                     if g.before is None:  # one system: nothing fires before it
                         np.maximum(want, 0.0, out=fired[0])
                     else:
-                        before = np.cumsum(avail_r, axis=0, out=g.before)
+                        before = g.before  # cumsum over systems, a row at a time (fast)
+                        np.copyto(before[0], avail_r[0])
+                        for i in range(1, len(before)):
+                            np.add(before[i - 1], avail_r[i], out=before[i])
                         before -= avail_r
                         np.subtract(want, before, out=fired)
                         np.maximum(fired, 0.0, out=fired)
                     np.minimum(avail_r, fired, out=fired)
-                    frac = g.frac
-                    frac.fill(0.0)
-                    np.divide(fired, want, out=frac, where=np.greater(want, 0.0, out=g.pos))
+                    frac = np.divide(fired, want, out=g.frac)
+                    if not want.min() > 0.0:  # somewhere nothing is wanted: share 0 there
+                        frac[:, ~(want > 0.0)] = 0.0
                     hit = np.multiply(g.P, reach[None, :, :], out=g.hit)
                     if g.fh is None:
                         gone = np.multiply(hit[0], frac[0], out=g.gone)
@@ -332,7 +337,8 @@ def campaign(
                     if detail:
                         st.kills[g.threat] += frac * hit.sum(axis=1)
                         st.fired += fired
-                    avail_r -= fired
+                    if g is not last:  # rounds this layer still has for its next threat
+                        avail_r -= fired
                     st.stock -= fired
             np.maximum(flying, 0.0, out=flying)
             launched_tot[rp.ks] += launched
