@@ -82,11 +82,21 @@ class InventoryDiff:
     changed: tuple[SystemChange, ...] = ()
     training: tuple[FieldChange, ...] = ()
     enablers: tuple[FieldChange, ...] = ()
+    munitions: tuple[FieldChange, ...] = ()
+    raids: tuple[FieldChange, ...] = ()
 
     @property
     def empty(self) -> bool:
         """True when nothing that the engine reads differs."""
-        return not (self.added or self.removed or self.changed or self.training or self.enablers)
+        return not (
+            self.added
+            or self.removed
+            or self.changed
+            or self.training
+            or self.enablers
+            or self.munitions
+            or self.raids
+        )
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -98,6 +108,8 @@ class InventoryDiff:
             "changed": [c.to_json() for c in self.changed],
             "training": [c.to_json() for c in self.training],
             "enablers": [c.to_json() for c in self.enablers],
+            "munitions": [c.to_json() for c in self.munitions],
+            "raids": [c.to_json() for c in self.raids],
         }
 
 
@@ -121,6 +133,37 @@ def _table_diff(a: dict[str, Any], b: dict[str, Any]) -> tuple[FieldChange, ...]
         vb = b[key].value if key in b else None
         if va != vb:
             out.append(FieldChange(key, va, vb))
+    return tuple(out)
+
+
+def _munitions_diff(a: Inventory, b: Inventory) -> tuple[FieldChange, ...]:
+    out = []
+    for key in sorted({*a.munitions, *b.munitions}):
+        ma, mb = a.munitions.get(key), b.munitions.get(key)
+        for f in ("stock", "per_day"):
+            va = getattr(ma, f) if ma else None
+            vb = getattr(mb, f) if mb else None
+            if va != vb:
+                out.append(FieldChange(f"{key}.{f}", va, vb))
+    return tuple(out)
+
+
+def _raids_diff(a: Inventory, b: Inventory) -> tuple[FieldChange, ...]:
+    """Raid timing and sizes, field by field (``RAID.every_days``, ``RAID.SYSTEM``)."""
+    ra = {r.id: r for r in a.raids}
+    rb = {r.id: r for r in b.raids}
+    out = []
+    for rid in [*ra, *(k for k in rb if k not in ra)]:
+        x, y = ra.get(rid), rb.get(rid)
+        if x is None or y is None:
+            out.append(FieldChange(rid, x, y))
+            continue
+        for f in ("every_days", "first_day"):
+            if getattr(x, f) != getattr(y, f):
+                out.append(FieldChange(f"{rid}.{f}", getattr(x, f), getattr(y, f)))
+        for sid in sorted({*x.size, *y.size}):
+            if x.size.get(sid) != y.size.get(sid):
+                out.append(FieldChange(f"{rid}.{sid}", x.size.get(sid), y.size.get(sid)))
     return tuple(out)
 
 
@@ -161,6 +204,8 @@ def diff_inventories(a: Inventory, b: Inventory) -> InventoryDiff:
         changed=tuple(changed),
         training=_table_diff(a.training, b.training),
         enablers=_table_diff(a.enablers, b.enablers),
+        munitions=_munitions_diff(a, b),
+        raids=_raids_diff(a, b),
     )
 
 
@@ -192,7 +237,14 @@ def diff_catalogs(a: Catalog, b: Catalog) -> CatalogDiff:
     kb = {c.id: c for c in b.contests}
     other = tuple(
         f
-        for f in ("enablers_by_domain", "thresholds", "correlations", "sources")
+        for f in (
+            "campaign_days",
+            "iamd",
+            "enablers_by_domain",
+            "thresholds",
+            "correlations",
+            "sources",
+        )
         if getattr(a, f) != getattr(b, f)
     )
     return CatalogDiff(

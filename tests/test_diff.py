@@ -191,21 +191,11 @@ def test_engagement_and_contest_edits_change_the_catalog(m: Matchup) -> None:
     assert change.delta > 0
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="qdb/diff.py diff_inventories compares systems, training and enablers only: a change "
-    "to munitions or raids (which the engine reads) reads as 'no change'",
-)
 def test_munitions_and_raids_are_part_of_an_inventory_diff(m: Matchup) -> None:
     m2 = apply_edits(m, ["russia:munitions.shell.per_day=9000", "russia:raids.salvo.kh101=40"])
     assert not diff_inventories(m.red, m2.red).empty
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="qdb/diff.py diff_catalogs 'other_changed' checks enablers_by_domain, thresholds, "
-    "correlations and sources, not campaign_days or iamd layers",
-)
 def test_campaign_days_and_layers_are_part_of_a_catalog_diff(m: Matchup) -> None:
     cat = m.catalog.model_copy(update={"campaign_days": 60})
     assert not diff_catalogs(m.catalog, cat).empty

@@ -366,7 +366,12 @@ def _side_lines(d: InventoryDiff) -> list[str]:
     for c in d.changed:
         fields = "; ".join(f"{f.field} {val(f.before)} -> {val(f.after)}" for f in c.fields)
         out.append(f"  ~ {c.id}: {fields}")
-    for kind, rows in (("training", d.training), ("enablers", d.enablers)):
+    for kind, rows in (
+        ("training", d.training),
+        ("enablers", d.enablers),
+        ("munitions", d.munitions),
+        ("raids", d.raids),
+    ):
         for f in rows:
             out.append(f"  ~ {kind}.{f.field}: {val(f.before)} -> {val(f.after)}")
     return out
