@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import re
+from typing import Any
 
 from qdb.results import Assessment, ContestResult
 
@@ -16,6 +17,7 @@ __all__ = [
     "fmt_prob",
     "fmt_ratio",
     "judgement_sentence",
+    "losses_lines",
     "verdict_sentence",
 ]
 
@@ -221,6 +223,41 @@ def campaign_story(
             f"({fmt_pct(lea / lau)})."
         )
     lines.append("")
+    return lines
+
+
+def losses_lines(row: Any, blue: str, red: str) -> list[str]:
+    """Outcome check of a land contest: implied vs observed loss-exchange ratio (lines).
+
+    ``row`` is a :class:`qdb.backtest.LossComparison`.
+    """
+    b, rd = blue.capitalize(), red.capitalize()
+    lines = ["What the losses say (outcome check):"]
+    if row.implied_ler is not None:
+        lines.append(
+            f"  The model implies {row.implied_ler:.2f} {rd} losses per {b} loss "
+            f"(q·r^(1−p) under the {row.law} law)."
+        )
+    if row.observed_ler is None:
+        lines.append("  No Oryx losses were counted for this contest's classes in the period.")
+        return lines
+    lines.append(
+        f"  Oryx visually confirmed losses in the period give {row.observed_ler:.2f} "
+        f"({fmt_num(row.red_losses)} {rd} vs {fmt_num(row.blue_losses)} {b}; a lower bound of "
+        "both, and Oryx undercounts Ukrainian losses more, which biases the ratio up)."
+    )
+    if row.balance_from_losses is not None:
+        lines.append(
+            f"  The balance these losses imply (LER ÷ r): {row.balance_from_losses:.2f}, beside "
+            f"the judgement-based {row.balance:.2f}."
+            if row.balance is not None
+            else f"  The balance these losses imply (LER ÷ r): {row.balance_from_losses:.2f}."
+        )
+    if row.claims_ler_upper is not None:
+        lines.append(
+            f"  General Staff claims of {rd} losses give at most {row.claims_ler_upper:.2f} "
+            "(one belligerent's claims: an upper bound only)."
+        )
     return lines
 
 

@@ -48,6 +48,8 @@ SAMPLES_OPT = typer.Option(
     help="Monte Carlo samples over every {low, estimate, high} range (0: point estimate only).",
 )
 SEED_OPT = typer.Option(0, "--seed", min=0, help="Random seed of the Monte Carlo.")
+
+
 def _confidence(value: float) -> float:
     if not 0.5 < value < 1.0:
         raise typer.BadParameter(f"must be between 0.5 and 1, exclusive (got {value:g})")
@@ -190,6 +192,14 @@ def explain(
     samples: int = SAMPLES_OPT,
     seed: int = SEED_OPT,
     confidence: float = CONFIDENCE_OPT,
+    losses: Path = typer.Option(
+        None,
+        "--losses",
+        help="Oryx losses (daily_count.csv or its folder): for a land contest, also show the "
+        "loss-exchange ratio it implies beside the observed one (the campaign_days before "
+        "the red snapshot).",
+        show_default=False,
+    ),
 ) -> None:
     """Why: what offsets what in one contest, each system's and factor's contribution."""
     from qdb.assess import assess as run
@@ -214,7 +224,23 @@ def explain(
         emit(dumps_json(r))
         return
     names = {s.id: s.name for s in (*m.blue.systems, *m.red.systems)}
-    emit(explain_contest(a, contest, names))
+    text = explain_contest(a, contest, names)
+    if losses is not None:
+        import datetime as dt
+
+        from qdb.backtest import backtest_losses
+        from qdb.explain import escape_controls, losses_lines
+        from qdb.io.loss_records import load_oryx_tallies
+
+        end = m.red.as_of
+        start = end - dt.timedelta(days=m.catalog.campaign_days)
+        rows = backtest_losses(a, m, load_oryx_tallies(losses), start, end)
+        row = next((r for r in rows if r.contest == contest), None)
+        if row is None:
+            text += "\nNo outcome check: losses are compared for land contests only.\n"
+        else:
+            text += "\n" + escape_controls("\n".join(losses_lines(row, a.blue, a.red))) + "\n"
+    emit(text)
 
 
 @app.command()
