@@ -1,4 +1,7 @@
-"""Shared fixtures. ``tiny`` builders return fresh models (never shared mutable state)."""
+"""Shared fixtures. ``tiny`` builders return fresh models (never shared mutable state).
+
+Engine-v2 matchups with an air campaign are also built by ``tests/engine_fixtures.py``.
+"""
 
 from __future__ import annotations
 
@@ -17,7 +20,11 @@ def make_catalog(
     classes: dict[str, dict[str, Any]] | None = None,
     enablers_by_domain: dict[str, list[str]] | None = None,
     thresholds: dict[str, float] | None = None,
+    layers: list[str] | None = None,
+    campaign_days: int = 90,
 ) -> Catalog:
+    """A catalog of the base classes (``lr_sam``/``sr_sam`` are interceptors of ``missile``
+    and ``drone``); ``layers`` adds ``iamd: {layers}`` for iamd contests."""
     base_classes: dict[str, dict[str, Any]] = {
         "tank": {"domain": "land", "branch": "ground", "unit": "tank", "unit_cost_musd": 5},
         "atgm": {"domain": "land", "branch": "ground", "unit": "team", "unit_cost_musd": 1},
@@ -34,29 +41,33 @@ def make_catalog(
             "branch": "air_defence",
             "unit": "battery",
             "unit_cost_musd": 1000,
-            "pk": 0.8,
-            "shots_per_day": 10,
+            "shots_per_raid": 10,
+            "coverage": 0.5,
+            "engages": [{"threat": "missile", "pk": 0.8}, {"threat": "drone", "pk": 0.9}],
         },
         "sr_sam": {
             "domain": "air_defence",
             "branch": "air_defence",
             "unit": "system",
             "unit_cost_musd": 20,
-            "pk": 0.5,
-            "shots_per_day": 20,
+            "shots_per_raid": 20,
+            "coverage": 0.3,
+            "engages": [{"threat": "drone", "pk": 0.5}, {"threat": "missile", "pk": 0.3}],
         },
     }
     base_classes.update(classes or {})
-    return Catalog.model_validate(
-        {
-            "classes": base_classes,
-            "enablers_by_domain": enablers_by_domain
-            if enablers_by_domain is not None
-            else {"land": ["isr"]},
-            "contests": contests,
-            "thresholds": thresholds or {"matched": 0.9, "offset": 1.1},
-        }
-    )
+    data: dict[str, Any] = {
+        "campaign_days": campaign_days,
+        "classes": base_classes,
+        "enablers_by_domain": enablers_by_domain
+        if enablers_by_domain is not None
+        else {"land": ["isr"]},
+        "contests": contests,
+        "thresholds": thresholds or {"matched": 0.9, "offset": 1.1},
+    }
+    if layers:
+        data["iamd"] = {"layers": layers}
+    return Catalog.model_validate(data)
 
 
 def make_inventory(
@@ -64,7 +75,10 @@ def make_inventory(
     systems: list[dict[str, Any]],
     training: dict[str, float] | None = None,
     enablers: dict[str, float] | None = None,
+    munitions: dict[str, dict[str, Any]] | None = None,
+    raids: list[dict[str, Any]] | None = None,
 ) -> Inventory:
+    """One side; ``munitions`` entries and ``raids`` default their ``source`` to ``s``."""
     return Inventory.model_validate(
         {
             "side": side,
@@ -74,6 +88,8 @@ def make_inventory(
             "training": {k: {"value": v, "rationale": "test"} for k, v in (training or {}).items()},
             "enablers": {k: {"value": v, "rationale": "test"} for k, v in (enablers or {}).items()},
             "systems": [{"source": "s", "name": s["id"], **s} for s in systems],
+            "munitions": {k: {"source": "s", **v} for k, v in (munitions or {}).items()},
+            "raids": raids or [],
         }
     )
 
@@ -81,11 +97,25 @@ def make_inventory(
 def make_matchup(
     contests: list[dict[str, Any]], blue: list[dict[str, Any]], red: list[dict[str, Any]], **kw: Any
 ) -> Matchup:
-    cat_kw = {k: kw.pop(k) for k in ("classes", "enablers_by_domain", "thresholds") if k in kw}
+    cat_keys = ("classes", "enablers_by_domain", "thresholds", "layers", "campaign_days")
+    cat_kw = {k: kw.pop(k) for k in cat_keys if k in kw}
     return Matchup(
         make_catalog(contests, **cat_kw),
-        make_inventory("ukraine", blue, kw.get("blue_training"), kw.get("blue_enablers")),
-        make_inventory("russia", red, kw.get("red_training"), kw.get("red_enablers")),
+        make_inventory(
+            "ukraine",
+            blue,
+            kw.get("blue_training"),
+            kw.get("blue_enablers"),
+            kw.get("blue_munitions"),
+        ),
+        make_inventory(
+            "russia",
+            red,
+            kw.get("red_training"),
+            kw.get("red_enablers"),
+            kw.get("red_munitions"),
+            kw.get("raids"),
+        ),
     )
 
 
@@ -104,3 +134,15 @@ SQUARE = {
 @pytest.fixture
 def today() -> dt.date:
     return dt.date(2025, 1, 1)
+
+
+IAMD = {
+    "id": "air_defence",
+    "title": "Air defence",
+    "domain": "air_defence",
+    "law": "iamd",
+    "critical": True,
+    "threats": ["missile", "drone"],
+    "acceptable_leakage": 0.1,
+    "rationale": "test",
+}
