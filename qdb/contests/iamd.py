@@ -35,6 +35,10 @@ __all__ = ["campaign"]
 
 _EMPTY = 1e-9  # a magazine at or below this many rounds is empty (float noise)
 
+BLOCK = 4096
+"""Samples the campaign runs at once when given many more: its scratch arrays then stay
+in the CPU cache (benchmarks/campaign.py: ~13 us/sample in cache, ~19 beyond)."""
+
 
 @dataclass
 class _LayerState:
@@ -208,6 +212,16 @@ def campaign(
     import numpy as np
 
     n = V.shape[1]
+    if n > 2 * BLOCK and not detail and not log:  # samples are independent: same bits
+        parts = -(-n // BLOCK)
+        size = -(-n // parts)
+        for lo in range(0, n, size):
+            hi = min(n, lo + size)
+            part = Evaluation(balance=np.full((ev.balance.shape[0], hi - lo), np.nan))
+            campaign(plan, contests, V[:, lo:hi], part, q[:, lo:hi], avail[:, lo:hi], False, False)
+            for c in contests:
+                ev.balance[c.index, lo:hi] = part.balance[c.index]
+        return
     sysrows = plan.systems
     T = list(plan.threats)
     J = len(T)
