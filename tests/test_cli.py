@@ -287,3 +287,31 @@ def test_whatif_samples_adds_probabilities_before_and_after(
         "Determination: not_certified -> certified; probability of certification 0.000 -> 1.000 "
         "(200 samples, seed 0, same draws before and after)" in out
     )
+
+
+WHATIF = Path(__file__).parent / "data" / "whatif"
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="qdb/explain.py (and the report's 'what would close it') sizes the gap in counter-force "
+    "numbers from the balance alone: for a contest whose guns lack shells (tests/data/whatif "
+    "`fires`, u = 0.5) it advises 3.04x today's howitzers, which changes nothing (the same shells "
+    "are shared by more guns); the gap is in rounds",
+)
+def test_explain_advice_reaches_matched_under_ammunition_limits(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    import re
+
+    code, out, _ = run(capsys, "explain", "fires", "--data", str(WHATIF), "--samples", "0")
+    assert code == 0
+    m = re.search(r"([\d.]+)× today's counter-force numbers", out)
+    if m is None:
+        return  # the advice no longer claims that numbers alone close the gap
+    edit = f"ukraine:m777.quantity*={m.group(1)}"
+    code, out, _ = run(
+        capsys, "assess", "--data", str(WHATIF), "--set", edit, "--samples", "0", "--format", "json"
+    )
+    fires = next(c for c in json.loads(out)["contests"] if c["id"] == "fires")
+    assert fires["balance"] >= 0.9 * 0.99  # the advised numbers reach matched (to rounding)
