@@ -28,6 +28,9 @@ from qdb.models import Catalog
 from qdb.models.commitments import Commitment, Delivery
 from qdb.results import round_sig
 
+MIN_YEAR, MAX_YEAR = 1990, 2100
+"""Years the data files may name (and ``--year`` may ask about)."""
+
 __all__ = [
     "BLOCS",
     "Obligations",
@@ -228,7 +231,20 @@ def obligations(
     Examples
     --------
     >>> # obligations(m.commitments, m.catalog, 2025).behind
+
+    Raises
+    ------
+    QdbError
+        ``as_of_year`` is outside 1990-2100 (the years data files may name).
     """
+    if (
+        isinstance(as_of_year, bool)
+        or not isinstance(as_of_year, int)
+        or not (MIN_YEAR <= as_of_year <= MAX_YEAR)
+    ):
+        from qdb.errors import QdbError
+
+        raise QdbError(f"--year must be a year from {MIN_YEAR} to {MAX_YEAR} (got {as_of_year})")
     lines: dict[str, PartnerLine] = {}
     for com in commitments:
         line = lines.setdefault(com.partner, PartnerLine(com.partner, com.bloc))

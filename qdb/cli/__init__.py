@@ -30,11 +30,37 @@ for _mod in ("assess_cmds", "whatif_cmds", "report_cmds", "uncertainty_cmds", "p
 def main(argv: list[str] | None = None) -> None:
     """Entry point of the ``qdb`` console script."""
     try:
-        app(args=argv, prog_name="qdb")
+        try:
+            app(args=argv, prog_name="qdb")
+        finally:
+            sys.stdout.flush()  # a full disk or closed pipe fails here, not at exit
     except QdbError as exc:
-        for line in str(exc).splitlines() or [type(exc).__name__]:
+        _quiet_stdout()
+        from qdb.explain import escape_controls
+
+        for line in escape_controls(str(exc)).splitlines() or [type(exc).__name__]:
             print(line if _located(line) else f"qdb: {line}", file=sys.stderr)
         sys.exit(1)
+    except OSError as exc:  # any other OS error (e.g. stdout on /dev/full): one line
+        _quiet_stdout()
+        where = f"{exc.filename}: " if getattr(exc, "filename", None) else ""
+        print(f"qdb: {where}{exc.strerror or exc}", file=sys.stderr)
+        sys.exit(1)
+
+
+def _quiet_stdout() -> None:
+    """Drop stdout's unwritable buffer so the interpreter does not fail again at exit."""
+    import os
+
+    try:
+        sys.stdout.flush()
+    except OSError:
+        try:
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+            os.close(devnull)
+        except (OSError, ValueError):
+            pass
 
 
 def _located(line: str) -> bool:

@@ -27,8 +27,10 @@ def validate(
     targets = list(paths) if paths else [bundled_data_dir()]
     warnings = validate_paths(targets)
     if not quiet:
+        from qdb.explain import escape_controls
+
         for w in warnings:
-            print(str(w), file=sys.stderr)
+            print(escape_controls(str(w)), file=sys.stderr)
     n = len(targets)
     typer.echo(
         f"ok: {n} {'path' if n == 1 else 'paths'} valid"

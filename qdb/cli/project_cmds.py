@@ -19,6 +19,7 @@ from qdb.cli.common import (
     SET_OPT,
     VERDICT_STYLE,
     Fmt,
+    budget_option,
     matchup,
     print_warnings,
     render,
@@ -194,6 +195,8 @@ def obligations(
     year: int = typer.Option(
         None,
         "--year",
+        min=1990,
+        max=2100,
         help="Pledged deliveries due before this year count as slipped (default: the blue snapshot year).",
         show_default=False,
     ),
@@ -303,7 +306,12 @@ def _parse_limits(items: list[str] | None) -> dict[str, int | None]:
 
 @app.command()
 def optimize(
-    budget: float = typer.Option(..., "--budget", help="Most the package may cost, million USD."),
+    budget: float = typer.Option(
+        ...,
+        "--budget",
+        callback=budget_option,
+        help="Most the package may cost, million USD (0 to 1e12).",
+    ),
     by: int = typer.Option(
         None, "--by", help="Optimise on the projected balance of this year.", show_default=False
     ),

@@ -148,10 +148,11 @@ def report(
     quiet: bool = typer.Option(False, "--quiet", "-q", help="Do not print data warnings."),
 ) -> None:
     """Write the certification report: determination, findings, charts and the assumptions annex."""
-    from qdb.io.atomic import atomic_write_bytes
+    from qdb.io.atomic import atomic_write_bytes, check_output_path
     from qdb.report import build_context, render
 
     report_date = parse_date(date, "--date") or dt.date.today()
+    check_output_path(output)  # refused before the work (a folder, a FIFO, no folder)
     m, res = matchup(data, blue, red, as_of, sets, scenario)
     print_warnings(res, quiet)
     a, unc = _assessment(m, samples, seed)
@@ -168,4 +169,4 @@ def report(
             f"What-if assessment: {what} applied to the data. This is not the baseline position."
         )
     ctx = build_context(a, m, report_date=report_date, extras=extras, notes=notes)
-    atomic_write_bytes(output, render(ctx, fmt.value))
+    atomic_write_bytes(check_output_path(output), render(ctx, fmt.value))  # not an input

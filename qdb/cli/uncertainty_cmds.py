@@ -115,7 +115,11 @@ def sensitivity(
     fmt: SensFmt = typer.Option(SensFmt.table, "--format", "-f", help="table or json."),
     top: int = typer.Option(10, "--top", min=1, help="Inputs shown per contest, by swing."),
     samples: int = typer.Option(
-        1024, "--samples", min=2, help="Sobol base sample count N (N·(k+2) evaluations)."
+        1024,
+        "--samples",
+        min=2,
+        max=65536,
+        help="Sobol base sample count N (N·(k+2) evaluations; at most 65536).",
     ),
     seed: int = typer.Option(0, "--seed", min=0, help="Seed of the Sobol sequence and bootstrap."),
     no_sobol: bool = typer.Option(False, "--no-sobol", help="Tornado only (instant)."),

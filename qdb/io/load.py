@@ -13,12 +13,14 @@ import difflib
 import re
 import typing
 from collections.abc import Iterable
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
 from qdb.errors import DataError, Problem
+from qdb.io.atomic import read_capped
 from qdb.io.yamlread import YamlDoc, field_path, locate, parse_yaml
 from qdb.models import Catalog, Commitment, Dataset, Inventory
 from qdb.models.checks import (
@@ -70,7 +72,7 @@ def display_path(path: Path) -> str:
     try:
         rel = path.resolve().relative_to(Path.cwd().resolve())
         return str(rel)
-    except ValueError:
+    except (ValueError, OSError, RuntimeError):  # RuntimeError: a symlink loop (Python < 3.13)
         return str(path)
 
 
@@ -413,29 +415,7 @@ def _located(doc: YamlDoc, findings: Iterable[Finding]) -> list[Problem]:
 def _read(path: Path | str) -> YamlDoc:
     p = Path(path)
     label = display_path(p)
-    try:
-        size = p.stat().st_size
-    except OSError as exc:
-        raise DataError([Problem(label, 1, 1, "", f"cannot read: {exc.strerror or exc}")]) from None
-    from qdb.io.yamlread import MAX_BYTES
-
-    if size > MAX_BYTES:
-        raise DataError(
-            [
-                Problem(
-                    label,
-                    1,
-                    1,
-                    "",
-                    f"file is {size / 2**20:.1f} MiB; the limit is {MAX_BYTES // 2**20} MiB",
-                )
-            ]
-        )
-    try:
-        raw = p.read_bytes()
-    except OSError as exc:
-        raise DataError([Problem(label, 1, 1, "", f"cannot read: {exc.strerror or exc}")]) from None
-    return parse_yaml(raw, label)
+    return parse_yaml(read_capped(p, label), label)
 
 
 # --- public parse/load per kind ----------------------------------------------------
@@ -507,16 +487,106 @@ class LoadResult:
         self.docs = docs
 
 
-def _yaml_files(folder: Path) -> list[Path]:
-    if not folder.is_dir():
+YAML_SUFFIXES = (".yaml", ".yml")
+"""Data file suffixes, matched case-insensitively (``.YAML`` is a data file too)."""
+
+
+def _yaml_files(folder: Path, problems: list[Problem] | None = None) -> list[Path]:
+    """The YAML files of ``folder``, sorted; a folder that cannot be listed is a problem."""
+    try:
+        if not folder.is_dir():
+            return []
+        entries = list(folder.iterdir())
+    except OSError as exc:
+        if problems is not None:
+            problems.append(
+                Problem(display_path(folder), 1, 1, "", f"cannot list: {exc.strerror or exc}")
+            )
         return []
-    return sorted(p for p in folder.iterdir() if p.suffix in (".yaml", ".yml") and p.is_file())
+    out = []
+    for p in entries:
+        if p.suffix.lower() not in YAML_SUFFIXES:
+            continue
+        try:
+            if p.is_dir():
+                continue
+        except OSError:
+            pass  # a symlink loop or unreadable entry: reading it reports the problem
+        out.append(p)
+    return sorted(out)
 
 
-def load_dataset(data_dir: Path | str | None = None) -> LoadResult:
+@dataclass
+class FolderSnapshot:
+    """The bytes of a data folder's files, each read once (the cache key and the
+    parser see the same bytes).
+
+    ``raw`` maps each file to its bytes or to the problem reading it; ``problems``
+    are the folder-level problems (missing catalog, unlistable folder).
+    """
+
+    root: Path
+    catalog: Path
+    inventories: list[Path]
+    commitments: list[Path]
+    raw: dict[Path, bytes | DataError] = field(default_factory=dict)
+    problems: list[Problem] = field(default_factory=list)
+
+    @property
+    def files(self) -> list[Path]:
+        """Every data file, catalog first."""
+        return [self.catalog, *self.inventories, *self.commitments]
+
+
+_LAYOUT = "a data folder holds catalog.yaml, force_inventories/ and optionally commitments/"
+
+
+def read_folder(root: Path) -> FolderSnapshot:
+    """Read every data file of ``root`` once (capped, see :func:`read_capped`).
+
+    Raises
+    ------
+    DataError
+        ``root`` is not a data folder.
+    """
+    if not root.exists():
+        raise DataError([Problem(display_path(root), 1, 1, "", f"no such folder; {_LAYOUT}")])
+    if not root.is_dir():
+        raise DataError([Problem(display_path(root), 1, 1, "", f"not a folder; {_LAYOUT}")])
+    cat_path = root / "catalog.yaml"
+    if not cat_path.exists() and not cat_path.is_symlink():
+        raise DataError(
+            [Problem(display_path(cat_path), 1, 1, "", f"missing; not a data folder: {_LAYOUT}")]
+        )
+    problems: list[Problem] = []
+    inv_dir = root / "force_inventories"
+    inv_files = _yaml_files(inv_dir, problems)
+    if not inv_files and not problems:
+        what = "no inventory files (*.yaml) in it" if inv_dir.is_dir() else "missing"
+        problems.append(Problem(display_path(inv_dir), 1, 1, "", f"{what}; {_LAYOUT}"))
+    com_files = _yaml_files(root / "commitments", problems)
+    snap = FolderSnapshot(root, cat_path, inv_files, com_files, problems=problems)
+    for f in snap.files:
+        try:
+            snap.raw[f] = read_capped(f, display_path(f))
+        except DataError as exc:
+            snap.raw[f] = exc
+    return snap
+
+
+def load_dataset(
+    data_dir: Path | str | None = None, snapshot: FolderSnapshot | None = None
+) -> LoadResult:
     """Load and cross-check a data folder (``catalog.yaml``, ``force_inventories/``,
     optional ``commitments/``). Every problem of every file is collected before
     raising.
+
+    Parameters
+    ----------
+    data_dir : Path or str, optional
+        The folder (default: the bundled data).
+    snapshot : FolderSnapshot, optional
+        Its files as already read by :func:`read_folder` (they are not read again).
 
     Raises
     ------
@@ -524,23 +594,18 @@ def load_dataset(data_dir: Path | str | None = None) -> LoadResult:
         Listing every error; warnings are returned in :class:`LoadResult`.
     """
     root = Path(data_dir) if data_dir is not None else bundled_data_dir()
-    layout = "a data folder holds catalog.yaml, force_inventories/ and optionally commitments/"
-    if not root.exists():
-        raise DataError([Problem(display_path(root), 1, 1, "", f"no such folder; {layout}")])
-    if not root.is_dir():
-        raise DataError([Problem(display_path(root), 1, 1, "", f"not a folder; {layout}")])
-    cat_path = root / "catalog.yaml"
-    if not cat_path.is_file():
-        raise DataError(
-            [Problem(display_path(cat_path), 1, 1, "", f"missing; not a data folder: {layout}")]
-        )
-    problems: list[Problem] = []
+    snap = snapshot if snapshot is not None else read_folder(root)
+    problems: list[Problem] = list(snap.problems)
     docs: dict[str, YamlDoc] = {}
     catalog: Catalog | None = None
+    cat_path = snap.catalog
 
     def read_model(path: Path, model: type[M]) -> M | None:
         try:
-            doc = _read(path)
+            raw = snap.raw[path]
+            if isinstance(raw, DataError):
+                raise raw
+            doc = parse_yaml(raw, display_path(path))
             docs[doc.path] = doc
             return _validate(doc, model, catalog)
         except DataError as exc:
@@ -555,13 +620,8 @@ def load_dataset(data_dir: Path | str | None = None) -> LoadResult:
             if p.severity == "error"
         ]
         problems.extend(cat_errors)
-    inv_dir = root / "force_inventories"
-    inv_files = _yaml_files(inv_dir)
-    if not inv_files:
-        what = "no inventory files (*.yaml) in it" if inv_dir.is_dir() else "missing"
-        problems.append(Problem(display_path(inv_dir), 1, 1, "", f"{what}; {layout}"))
-    inventories = [(read_model(p, Inventory), p) for p in inv_files]
-    commitments = [(read_model(p, Commitment), p) for p in _yaml_files(root / "commitments")]
+    inventories = [(read_model(p, Inventory), p) for p in snap.inventories]
+    commitments = [(read_model(p, Commitment), p) for p in snap.commitments]
     if problems or catalog is None:
         raise DataError(problems)
     invs = [(m, display_path(p)) for m, p in inventories if m is not None]

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
-from qdb.errors import DataError, Problem
+from qdb.errors import DataError
 from qdb.io.yamlread import locate, parse_yaml
 from qdb.scenario import Scenario, ScenarioFile
 
@@ -43,15 +43,11 @@ def load_scenario(path: Path | str) -> ScenarioFile:
     DataError
         The file cannot be read or is invalid (every problem located).
     """
+    from qdb.io.atomic import read_capped
     from qdb.io.load import display_path
-    from qdb.io.yamlread import MAX_BYTES
 
     p = Path(path)
     label = display_path(p)
-    try:
-        if p.stat().st_size > MAX_BYTES:
-            raise DataError([Problem(label, 1, 1, "", f"file is over {MAX_BYTES // 2**20} MiB")])
-        raw = p.read_bytes()
-    except OSError as exc:
-        raise DataError([Problem(label, 1, 1, "", f"cannot read: {exc.strerror or exc}")]) from None
+    # a scenario may come from a pipe (--scenario /dev/stdin): read it once, capped
+    raw = read_capped(p, label, allow_stream=True)
     return parse_scenario(raw, label)

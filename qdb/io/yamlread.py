@@ -104,16 +104,84 @@ def _yaml() -> Any:
     StrTimestamps.add_constructor(
         "tag:yaml.org,2002:timestamp", RoundTripConstructor.construct_yaml_str
     )
+
+    class TabScanner(Scanner):  # type: ignore[misc]
+        """YAML 1.2 separation: a tab after content on a line is white space.
+
+        ruamel's scanner only skips spaces between tokens in block context, so a
+        tab after a value (``a: 1<TAB># note``) was refused as if it were
+        indentation. Tabs in indentation are still refused.
+        """
+
+        def scan_to_next_token(self) -> Any:
+            reader = self.reader
+            srp, srf = reader.peek, reader.forward
+            if reader.index == 0 and srp() == "\ufeff":
+                srf()
+            found = False
+            while not found:
+                while True:
+                    ch = srp()
+                    if ch == " " or (
+                        ch == "\t" and (self.flow_level > 0 or _after_content(reader))
+                    ):
+                        srf()
+                    else:
+                        break
+                if srp() == "#":
+                    while srp() not in "\0\r\n":
+                        srf()
+                if self.scan_line_break():
+                    if not self.flow_level:
+                        self.allow_simple_key = True
+                else:
+                    found = True
+
     y = YAML(typ="rt", pure=True)
     y.version = (1, 2)
     # the plain scanner skips comments: positions are kept, and parsing stays linear
     # (ruamel's round-trip scanner is quadratic in runs of comment lines)
-    y.Scanner = Scanner
+    y.Scanner = TabScanner
     y.Parser = Parser
     y.Composer = SafeComposer
     y.Constructor = StrTimestamps
     y.allow_duplicate_keys = False
     return y
+
+
+def _after_content(reader: Any) -> bool:
+    """True when something other than white space precedes the reader on its line."""
+    buf, ptr = reader.buffer, reader.pointer
+    start = max(buf.rfind("\n", 0, ptr), buf.rfind("\r", 0, ptr)) + 1
+    return bool(buf[start:ptr].strip(" \t"))
+
+
+# YAML 1.1 line breaks that YAML 1.2 treats as ordinary characters; ruamel still
+# breaks lines at them (so U+2028 in a comment ended the comment). They are
+# mapped one-for-one to private-use characters while parsing (positions are
+# unchanged) and mapped back in the values.
+_NOT_BREAKS = {"\x85": "\ue085", "\u2028": "\ue028", "\u2029": "\ue029"}
+_TO_PRIVATE = str.maketrans(_NOT_BREAKS)
+_FROM_PRIVATE = str.maketrans({v: k for k, v in _NOT_BREAKS.items()})
+
+
+def yaml12_text(text: str) -> str:
+    """``text`` with U+0085, U+2028 and U+2029 made ordinary characters for ruamel."""
+    if any(c in text for c in _NOT_BREAKS):
+        return text.translate(_TO_PRIVATE)
+    return text
+
+
+def _unmap(s: str) -> str:
+    return s.translate(_FROM_PRIVATE) if any(c in s for c in _FROM_PRIVATE_CHARS) else s
+
+
+_FROM_PRIVATE_CHARS = tuple(_NOT_BREAKS.values())
+
+
+def compose(text: str) -> Any:
+    """The node tree of ``text`` (positions are character indices into ``text``)."""
+    return _yaml().compose(yaml12_text(text))
 
 
 @dataclass(frozen=True)
@@ -175,8 +243,10 @@ def parse_yaml(raw: bytes | str, path: str) -> YamlDoc:
     from ruamel.yaml.error import MarkedYAMLError, YAMLError
     from ruamel.yaml.reader import ReaderError
 
+    # a file already holding our private-use characters is parsed as ruamel does
+    mapped = None if any(c in text for c in _FROM_PRIVATE_CHARS) else yaml12_text(text)
     try:
-        tree = _yaml().load(text)
+        tree = _yaml().load(mapped if mapped is not None else text)
         _check_tree(tree)
     except _Refused as exc:
         raise fail(str(exc), exc.line, exc.column) from None
@@ -293,7 +363,7 @@ def plain(node: Any) -> Any:
     if isinstance(node, float):
         return float(node)
     if isinstance(node, str):
-        return str(node)
+        return _unmap(str(node))
     return node
 
 
