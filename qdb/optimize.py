@@ -19,7 +19,9 @@ For every critical contest in shortfall:
   unit of a system with a magazine comes with the rounds that system carries
   per unit (``stock / quantity``, whole rounds), priced at the class's
   ``round_cost_musd``; so a battery is bought loaded. A class with no fielded
-  system is added as ``new_<class>`` (quality 1, readiness 1).
+  system is added as ``new_<class>`` (quality 1, readiness 1) — unless it
+  fires priced interceptor rounds: with no fielded system its load per unit is
+  unknown, so it is not offered.
 * ``rounds`` — interceptor rounds for a system's magazine (``stock``), at the
   class's ``round_cost_musd``: a gap that more launchers cannot close but rounds
   can (a magazine that runs dry) is priced, not declared unreachable.
@@ -40,21 +42,26 @@ column), so hundreds of packages cost one evaluation.
 
 1. *Ceilings.* Balances never fall when blue gains units, rounds or shells
    (the engine's monotonicity, DESIGN.md). A critical shortfall that still
-   falls short with every candidate at its supply limit (or at a hard cap of
-   10^6 units, 10^7 rounds) cannot be closed by any budget: it is reported in
-   ``unreachable`` with its ``ceiling`` balance and the rest is solved without
-   it.
+   falls short with every candidate at its supply limit (each system of a
+   class at the whole class's limit: more than can be bought, so an upper
+   bound) or at a hard cap of 10^6 units, 10^7 rounds, cannot be closed by any
+   budget: it is reported in ``unreachable`` with its ``ceiling`` balance and
+   the rest is solved without it.
 2. *Greedy by marginal gain per dollar* over lots of 1, 2, 4, … of each
    candidate: the merit is the total shortfall ``Σ max(0, 1 − β_c / matched)``
    over the contests to close; each step buys the lot with the largest fall in
-   shortfall per dollar, extended to the largest lot of the same candidate
-   whose gain per dollar still beats every other candidate's best.
+   shortfall per dollar, extended to larger lots of the same candidate while
+   each increment's gain per dollar still beats every other candidate's best.
+   If the budget runs out first, each line is cut to the fewest units that
+   keep the fall in shortfall it bought (a lot can overshoot) and the freed
+   money is spent again the same way.
 3. *Trim*: each line, most expensive first, is cut to the fewest units that
    keep every contest closed (others fixed; feasibility is monotone, so a
    search over the integers is exact).
 4. *Local improvement*: each line in turn is dropped and the package refilled
    greedily without it, then trimmed; a cheaper feasible package replaces the
-   current one, until no drop improves it.
+   current one, until no drop improves it (at most three passes, and no new
+   pass once 300,000 packages have been evaluated).
 5. *Verification*: the package is applied as what-if edits
    (:func:`apply_package`, the same ``--set`` edits a user can run) and assessed
    with :func:`qdb.assess.assess`; that assessment is what is reported and it
@@ -123,6 +130,12 @@ BATCH = 512
 """Packages evaluated per engine call (columns of one value matrix)."""
 MAX_STEPS = 400
 """Most greedy purchases in one fill."""
+GROWTH = 1 / 8
+"""Each purchase costs at least this share of what the fill has spent so far (or one unit):
+spending grows geometrically, so a fill takes O(log(budget / cheapest unit)) steps; the trim
+takes back any overshoot."""
+MAX_EVALUATIONS = 300_000
+"""Packages the local improvement may evaluate before it stops (the package stays verified)."""
 
 METHOD_GREEDY = (
     "greedy by marginal fall in total shortfall per dollar over lots of 1, 2, 4, … (every "
@@ -299,7 +312,7 @@ def candidates(
                         "rounds", cls, s.id, s.name, False, rc, None, 0.0, None, tuple(classes[cls])
                     )
                 )
-        if not fielded:
+        if not fielded and rc is None:  # with a magazine, a new system's load is unknown
             sid, n = f"new_{cls}", 2
             while sid in taken:
                 sid, n = f"new_{cls}_{n}", n + 1
@@ -555,20 +568,26 @@ class _Search:
         """Greedy purchases from ``x`` until feasible, out of budget, or nothing helps."""
         np = self._np
         x = list(x)
+        start = self.total(x)
         for _ in range(MAX_STEPS):
             cols: list[tuple[int, int]] = []
-            left = budget - float(self.cost @ np.asarray(x, dtype=np.float64))
+            spent = self.total(x)
+            left = budget - spent
             for j, cap in enumerate(caps):
                 if j == frozen:
                     continue
                 room = min(cap - x[j], self.group_room(x, j))
                 if self.cost[j] > 0:
                     room = min(room, math.floor(left / self.cost[j] + 1e-9))
-                k = 1
-                while k <= room:
+                    k = max(1, math.ceil(GROWTH * (spent - start) / self.cost[j] - 1e-9))
+                else:
+                    k = 1
+                if k > room:
+                    k = room  # the rest of the budget or the limit, if any
+                while 1 <= k <= room:
                     cols.append((j, k))
                     k *= 2
-                if room >= 1 and (k // 2) != room:
+                if room >= 1 and (not cols or cols[-1] != (j, room)):
                     cols.append((j, room))
             X = np.repeat(np.asarray(x, dtype=np.float64)[:, None], len(cols) + 1, axis=1)
             for c, (j, k) in enumerate(cols, start=1):
@@ -586,9 +605,16 @@ class _Search:
             others = [ratio[i] for i, (j, _) in enumerate(cols) if j != jb]
             bar = max(others, default=0.0)
             take = cols[best][1]
-            for i, (j, k) in enumerate(cols):
-                if j == jb and k > take and ratio[i] >= bar and ratio[i] > 0:
-                    take = k
+            # extend while each further increment (between lots) still beats every other candidate
+            lots = sorted((k, float(gap[i + 1])) for i, (j, k) in enumerate(cols) if j == jb)
+            at = dict(lots)[take]
+            for k, g in lots:
+                if k <= take:
+                    continue
+                step = (at - g) / (self.cost[jb] * (k - take)) if self.cost[jb] > 0 else 0.0
+                if step <= 0 or step < bar:
+                    break
+                take, at = k, g
             # a lot that closes everything: the smallest one of this candidate that does
             feas = [k for i, (j, k) in enumerate(cols) if j == jb and ok[i + 1]]
             if feas:
@@ -608,8 +634,12 @@ class _Search:
         """``x`` keeps every class's supply limit."""
         return all(sum(x[i] for i in members) <= most for members, most in self.groups)
 
-    def smallest(self, x: list[int], j: int) -> int:
-        """Fewest units of candidate ``j`` that keep ``x`` feasible (others fixed)."""
+    def smallest(self, x: list[int], j: int, gap_at_most: float | None = None) -> int:
+        """Fewest units of candidate ``j`` that keep ``x`` feasible (others fixed).
+
+        With ``gap_at_most``: that keep the total shortfall at or below it instead.
+        Both are monotone in the count, so the search over the integers is exact.
+        """
         np = self._np
         lo, hi = -1, x[j]  # lo infeasible (or below 0), hi feasible
         while hi - lo > 1:
@@ -619,7 +649,9 @@ class _Search:
                 break
             X = np.repeat(np.asarray(x, dtype=np.float64)[:, None], len(pts), axis=1)
             X[j] = pts
-            ok, _ = self.judge(X)
+            ok, gap = self.judge(X)
+            if gap_at_most is not None:
+                ok = gap <= gap_at_most + 1e-12
             good = [p for p, f in zip(pts, ok, strict=True) if f]
             bad = [p for p, f in zip(pts, ok, strict=True) if not f]
             if good:
@@ -628,10 +660,21 @@ class _Search:
         return hi
 
     def trim(self, x: list[int]) -> list[int]:
+        """Each line, most expensive first, cut to the fewest units that keep ``x`` feasible."""
         x = list(x)
         for j in sorted(range(len(x)), key=lambda j: -self.cost[j] * x[j]):
             if x[j] > 0:
                 x[j] = self.smallest(x, j)
+        return x
+
+    def tighten(self, x: list[int]) -> list[int]:
+        """Each line cut to the fewest units that lose none of the fall in shortfall."""
+        np = self._np
+        x = list(x)
+        for j in sorted(range(len(x)), key=lambda j: -self.cost[j] * x[j]):
+            if x[j] > 0:
+                _, g = self.judge(np.asarray(x, dtype=np.float64)[:, None])
+                x[j] = self.smallest(x, j, gap_at_most=float(g[0]))
         return x
 
     def total(self, x: Sequence[int]) -> float:
@@ -641,15 +684,24 @@ class _Search:
 def _greedy(s: _Search, caps: Sequence[int], budget: float) -> tuple[list[int], bool, int]:
     """Fill, trim, then drop-and-refill until no drop makes it cheaper."""
     x = s.fill([0] * len(caps), caps, budget)
+    for _ in range(10):  # out of budget: free what buys nothing (lots overshoot), refill
+        if s.feasible(x):
+            break
+        y = s.fill(s.tighten(x), caps, budget)
+        if y == x:
+            break
+        x = y
     if not s.feasible(x):
         return x, False, 0
     x = s.trim(x)
     rounds = 0
     improved = True
-    while improved and rounds < 5:
+    while improved and rounds < 3:
         improved = False
         rounds += 1
         for j in [j for j in range(len(x)) if x[j] > 0]:
+            if s.b.evaluations > MAX_EVALUATIONS:
+                return x, True, rounds
             y = list(x)
             y[j] = 0
             y = s.fill(y, caps, budget, frozen=j)

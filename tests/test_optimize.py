@@ -6,6 +6,7 @@ from __future__ import annotations
 import itertools
 import json
 import math
+import random
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -289,6 +290,20 @@ def test_new_system_for_a_class_blue_lacks() -> None:
     assert added and added[0]["class"] == "atgm" and added[0]["quantity"] == r.package[0].quantity
 
 
+def test_no_new_interceptor_system_without_a_known_load() -> None:
+    m = _matchup(
+        [AIR],
+        [],
+        [{"id": "m1", "class": "missile", "quantity": 100}],
+        red_extra={"raids": [{"id": "night", "every_days": 1, "size": {"m1": 6}}]},
+    )
+    # sam has priced rounds: a new battery's magazine is unknown, so nothing is offered
+    assert candidates(m, ["air"]) == []
+    r = optimize(m, 1000)
+    assert r.unreachable == ("air",) and r.package == ()
+    assert "cannot be closed" in r.message
+
+
 def test_budget_too_small_is_reported_not_certifiable() -> None:
     m = armour_case()
     r = optimize(m, 4.0)
@@ -350,3 +365,43 @@ def test_cli_optimize_json_and_errors() -> None:
     assert r.exit_code == 2
     r = runner.invoke(app, ["optimize", "--data", str(DATA)])
     assert r.exit_code == 2
+
+
+def random_instance(seed: int) -> tuple[Matchup, float]:
+    """Armour and a magazine-limited air defence with random sizes, and a small budget."""
+    rnd = random.Random(seed)
+    m = _matchup(
+        [ARMOUR, AIR],
+        [
+            {
+                "id": "t1",
+                "class": "tank",
+                "quantity": rnd.randint(6, 12),
+                "quality": round(rnd.uniform(0.9, 1.4), 2),
+                "readiness": round(rnd.uniform(0.7, 1), 2),
+            },
+            {"id": "a1", "class": "atgm", "quantity": rnd.randint(0, 6)},
+            {"id": "s1", "class": "sam", "quantity": 2, "stock": 2 * rnd.randint(5, 15)},
+        ],
+        [
+            {"id": "rt", "class": "tank", "quantity": rnd.randint(10, 14)},
+            {"id": "m1", "class": "missile", "quantity": 100},
+        ],
+        red_extra={"raids": [{"id": "night", "every_days": 1, "size": {"m1": rnd.randint(3, 6)}}]},
+    )
+    return m, float(rnd.choice([25, 35]))
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_greedy_against_the_exhaustive_optimum(seed: int) -> None:
+    m, budget = random_instance(seed)
+    ex = optimize(m, budget, method="exhaustive")
+    gr = optimize(m, budget)
+    for r in (ex, gr):
+        assert r.total_cost_musd <= budget + 1e-9
+        assert r.feasible == all(c.holds for c in r.assessment.contests if c.critical)
+    assert ex.optimal == ex.feasible and not gr.optimal
+    if gr.feasible:
+        assert ex.feasible and ex.total_cost_musd <= gr.total_cost_musd + 1e-9
+    if ex.feasible:  # on these cases the greedy finds a package, within 10 % of the optimum
+        assert gr.feasible and gr.total_cost_musd <= 1.1 * ex.total_cost_musd + 1e-9
