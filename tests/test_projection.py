@@ -200,6 +200,16 @@ def test_a_later_year_equals_the_hand_stepped_inventories() -> None:
         assert r.balance == pytest.approx(w.balance, rel=1e-9), r.id
 
 
+def test_a_later_first_year_states_that_the_snapshots_were_stepped() -> None:
+    m = replace(fixture_matchup(), commitments=())
+    rec = project(m, 2026, 2026).reconciliation
+    assert rec is not None and rec["equal"] is False
+    assert [(c["kind"], c["side"]) for c in rec["causes"]] == [
+        ("stepped", "ukraine"),
+        ("stepped", "russia"),
+    ]
+
+
 def test_samples_give_probabilities_per_year() -> None:
     m = fixture_matchup()
     p = project(m, 2025, 2026, samples=100, seed=3)
