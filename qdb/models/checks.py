@@ -443,11 +443,11 @@ def check_dataset(ds: Dataset) -> list[tuple[str, Finding]]:
         seen.setdefault(key, path)
         if inv.raids:
             launched = {s.class_ for raid in inv.raids for s in inv.systems if s.id in raid.size}
-            held = {s.class_ for s in inv.systems}
+            held_classes = {s.class_ for s in inv.systems}
             for con in ds.catalog.contests:
                 # a side that holds none of the threats (no Shaheds in 2022) is not warned
                 threats = set(con.threats)
-                if con.law == "iamd" and threats & held and not threats & launched:
+                if con.law == "iamd" and threats & held_classes and not threats & launched:
                     out.append(
                         (
                             path,
