@@ -39,81 +39,126 @@ def _warn(message: str) -> None:
     print(f"qdb: warning: {message}", file=sys.stderr)
 
 
-def _assessment(
-    m: Matchup, samples: int | None, seed: int
-) -> tuple[Assessment, dict[str, Any] | None]:
-    """The assessment and, with ``samples``, the Monte Carlo-augmented JSON."""
-    from qdb.assess import assess
+DEFAULT_SAMPLES = 20_000
+"""Monte Carlo draws for the report: P(holds) to about ±0.3 points, in a few seconds."""
 
-    if not samples:
-        return assess(m), None
-    if samples < 1:
-        raise typer.BadParameter("must be at least 1", param_hint="--samples")
+
+def _shared_data(*parts: str) -> Path | None:
+    """``../shared/data/russia_ukraine/...`` beside the repository checkout, if it exists."""
+    repo = Path(__file__).resolve().parents[2]
+    p = repo.parent.joinpath("shared", "data", "russia_ukraine", *parts)
+    return p if p.exists() else None
+
+
+def _attempt(key: str, call: Any) -> Any:
+    """Run an optional analysis; a failure leaves its section saying so (a warning, never a crash)."""
     try:
-        from qdb.cli.assess_cmds import run_assessment
-    except ImportError:
-        run_assessment = None  # type: ignore[assignment]
-    try:
-        if run_assessment is not None:
-            a, out = run_assessment(m, samples, seed)
-            return a, out
-        from qdb.uncertainty import monte_carlo
-
-        opts = [("samples", samples), ("seed", seed)]
-        a = assess(m, options=opts)
-        return a, monte_carlo(m, samples, seed).augment(a.to_json())
-    except ModuleNotFoundError as exc:
-        if exc.name and exc.name.startswith("qdb.uncertainty"):
-            raise QdbError(
-                "--samples needs the Monte Carlo module (qdb.uncertainty), which this build lacks"
-            ) from None
-        raise
-
-
-def _optional_extras(m: Matchup, a: Assessment, budget: float | None) -> dict[str, Any]:
-    """Projection, obligations, sensitivity and optimiser results, where those modules exist.
-
-    Each is optional: a module that is not importable is skipped silently; one
-    that fails is skipped with a warning, so that the report always builds.
-    """
-    extras: dict[str, Any] = {}
-
-    def attempt(key: str, module: str, call: Any) -> None:
-        try:
-            mod = __import__(module, fromlist=["_"])
-        except ModuleNotFoundError as exc:
-            if exc.name == module:
-                return
-            raise
-        try:
-            res = call(mod)
-        except QdbError as exc:
-            _warn(f"report: {key} section left out: {exc}")
-            return
-        if res is not None and hasattr(res, "to_json"):
-            res = res.to_json()
-        if isinstance(res, dict):
-            extras[key] = res
-
-    year = max(m.blue.as_of.year, m.red.as_of.year)
-    if m.commitments:
-        attempt(
-            "obligations",
-            "qdb.obligations",
-            lambda mod: mod.obligations(m.commitments, m.catalog, year),
+        return call()
+    except ImportError as exc:
+        _warn(f"report: {key} not available ({exc})")
+    except QdbError as exc:
+        _warn(f"report: {key} left out: {exc}")
+    except Exception as exc:
+        _warn(
+            f"report: {key} failed ({type(exc).__name__}: {exc}); its section says what is missing"
         )
-        attempt("projection", "qdb.projection", lambda mod: mod.project(m))
-    shortfalls = [r.id for r in a.shortfalls]
-    if shortfalls:
+        return {"error": f"{type(exc).__name__}"} if key == "optimization" else None
+    return None
 
-        def tornado(mod: Any) -> dict[str, Any]:
-            rows = mod.tornado(m, shortfalls)
-            return {"contests": [{**r, "bars": r["bars"][:8]} for r in rows]}
 
-        attempt("sensitivity", "qdb.sensitivity", tornado)
-    if budget is not None and not a.certified:
-        attempt("optimization", "qdb.optimize", lambda mod: mod.optimize(m, budget))
-    return extras
+def _as_json(x: Any) -> Any:
+    return x.to_json() if hasattr(x, "to_json") else x
+
+
+def _backtest_raids(m: Matchup, attacks: Path) -> dict[str, Any] | None:
+    from qdb.backtest import backtest_raids
+    from qdb.calibrate.raids import deduplicate, group_raids, resolve
+    from qdb.io.attack_records import load_attack_records, load_weapon_classes
+
+    wc = load_weapon_classes(None)
+    dd = deduplicate(load_attack_records(attacks), wc)
+    raids = group_raids(resolve(dd.kept, wc).launches)
+    days = int(m.catalog.campaign_days)
+    to = m.red.as_of
+    out: dict[str, Any] = {}
+    for key, end in (("calibration", to), ("earlier", to - dt.timedelta(days=days))):
+        start = end - dt.timedelta(days=days)
+        bt = backtest_raids(m, raids, start, days)
+        out[key] = bt.as_dict()
+    return out
+
+
+def _backtest_losses(m: Matchup, a: Assessment, oryx: Path) -> dict[str, Any]:
+    from qdb.backtest import backtest_losses
+    from qdb.io.loss_records import load_oryx_tallies
+
+    days = int(m.catalog.campaign_days)
+    to = m.red.as_of
+    rows = backtest_losses(a, m, load_oryx_tallies(oryx), to - dt.timedelta(days=days), to, None)
+    titles = {c.id: c.title for c in a.contests}
+    out = []
+    for r in rows:
+        d = r.as_dict()
+        d["title"] = titles.get(str(d.get("contest")), str(d.get("contest")))
+        out.append(d)
+    return {"contests": out}
+
+
+def _extras(
+    m: Matchup,
+    a: Assessment,
+    report_date: dt.date,
+    budget: float | None,
+    attacks: Path | None,
+    oryx: Path | None,
+) -> dict[str, Any]:
+    """Obligations at the report date, projection, optimiser and back-tests, each optional."""
+    extras: dict[str, Any] = {}
+    if m.commitments:
+
+        def obl() -> Any:
+            from qdb.obligations import obligations
+
+            return _as_json(obligations(m.commitments, m.catalog, report_date.year))
+
+        def proj() -> Any:
+            from qdb.projection import project
+
+            return _as_json(project(m))
+
+        extras["obligations"] = _attempt("obligations", obl)
+        extras["projection"] = _attempt("projection", proj)
+    if any(c.critical and not c.holds for c in a.contests):
+
+        def opt() -> Any:
+            from qdb.optimize import optimize
+
+            return _as_json(optimize(m, budget if budget is not None else 1e9))
+
+        extras["optimization"] = _attempt("optimization", opt)
+    if attacks is not None:
+        extras["backtest_raids"] = _attempt("raid back-test", lambda: _backtest_raids(m, attacks))
+    if oryx is not None:
+        extras["backtest_losses"] = _attempt("loss back-test", lambda: _backtest_losses(m, a, oryx))
+    return {k: v for k, v in extras.items() if v is not None}
+
+
+def _previous(path: Path) -> dict[str, Any]:
+    import json
+
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise QdbError(f"{path}: cannot read the previous assessment ({exc.strerror})") from None
+    if len(raw) > 16 * 2**20:
+        raise QdbError(f"{path}: the previous assessment is larger than 16 MiB")
+    try:
+        data = json.loads(raw)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise QdbError(f"{path}: not the JSON of qdb assess ({exc})") from None
+    if not isinstance(data, dict) or not isinstance(data.get("contests"), list):
+        raise QdbError(f"{path}: not the JSON of qdb assess (no contests list)")
+    return data
 
 
 @app.command()
@@ -128,15 +173,37 @@ def report(
     as_of: str | None = AS_OF_OPT,
     sets: list[str] | None = SET_OPT,
     scenario: Path | None = SCENARIO_OPT,
-    samples: int | None = typer.Option(
-        None, "--samples", help="Monte Carlo draws for the uncertainty section.", show_default=False
+    samples: int = typer.Option(
+        DEFAULT_SAMPLES, "--samples", min=0, help="Monte Carlo draws (0: point estimates only)."
     ),
     seed: int = typer.Option(0, "--seed", min=0, help="Monte Carlo seed."),
+    confidence: float = typer.Option(
+        0.8, "--confidence", help="Confidence of judgements and the determination (0.5-1)."
+    ),
     budget: float | None = typer.Option(
         None,
         "--budget",
-        help="Add what closing the gaps would cost: the cheapest package within this budget (M USD).",
+        help="Limit the recommended package to this budget (M USD; default: no limit).",
         min=0,
+        show_default=False,
+    ),
+    previous: Path | None = typer.Option(
+        None,
+        "--previous",
+        help="An earlier `qdb assess --format json`: adds the changes since then.",
+        show_default=False,
+    ),
+    attacks: Path | None = typer.Option(
+        None,
+        "--attacks",
+        help="Air-attack records CSV for the raid back-test (default with the bundled data: "
+        "../shared/data beside the repository, if present).",
+        show_default=False,
+    ),
+    oryx: Path | None = typer.Option(
+        None,
+        "--oryx",
+        help="Oryx tallies folder for the loss back-test (default as --attacks).",
         show_default=False,
     ),
     date: str | None = typer.Option(
@@ -147,18 +214,25 @@ def report(
     ),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="Do not print data warnings."),
 ) -> None:
-    """Write the certification report: determination, findings, charts and the assumptions annex."""
+    """Write the certification report: highlights, findings, recommendations and annexes."""
+    from qdb.assess import assess
     from qdb.io.atomic import atomic_write_bytes, check_output_path
     from qdb.report import build_context, render
 
+    if not 0.5 < confidence < 1.0:
+        raise typer.BadParameter("must be between 0.5 and 1", param_hint="--confidence")
     report_date = parse_date(date, "--date") or dt.date.today()
     check_output_path(output)  # refused before the work (a folder, a FIFO, no folder)
+    prev = _previous(previous) if previous is not None else None
     m, res = matchup(data, blue, red, as_of, sets, scenario)
     print_warnings(res, quiet)
-    a, unc = _assessment(m, samples, seed)
-    extras: dict[str, Any] = _optional_extras(m, a, budget)
-    if unc is not None:
-        extras["uncertainty"] = unc
+    a = assess(m, samples=samples, seed=seed, confidence=confidence)
+    if data is None:
+        attacks = attacks or _shared_data("air_attacks", "missile_attacks_daily.csv")
+        oryx = oryx or _shared_data("oryx_scarnecchia")
+    extras = _extras(m, a, report_date, budget, attacks, oryx)
+    if prev is not None:
+        extras["previous"] = prev
     notes = []
     if sets or scenario:
         edits = ", ".join(sets or [])

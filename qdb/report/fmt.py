@@ -17,8 +17,10 @@ __all__ = [
     "fmt_mult",
     "fmt_num",
     "fmt_pct",
+    "fmt_prob",
     "fmt_ratio",
     "fmt_sig",
+    "likelihood",
 ]
 
 DASH = "—"
@@ -74,13 +76,13 @@ def fmt_ratio(r: float | None) -> str:
     Examples
     --------
     >>> fmt_ratio(3.462)
-    '3.46 : 1'
+    '3.46\xa0:\xa01'
     >>> fmt_ratio(None)
     '—'
     """
     if r is None or not math.isfinite(r):
         return DASH
-    return f"{fmt_sig(r, 3)} : 1"
+    return f"{fmt_sig(r, 3)}\u00a0:\u00a01"
 
 
 def fmt_balance(b: float | None) -> str:
@@ -203,3 +205,49 @@ _MONTHS = (
     "November",
     "December",
 )
+
+
+def fmt_prob(p: float | None) -> str:
+    """A probability in whole percent; below 1% as "< 1%", above 99% as "> 99%".
+
+    A Monte Carlo share of 0 or 1 is printed the same way: a finite number of
+    draws never shows that an outcome is impossible or certain.
+
+    Examples
+    --------
+    >>> fmt_prob(0.0), fmt_prob(0.004), fmt_prob(0.1785), fmt_prob(1.0)
+    ('< 1%', '< 1%', '18%', '> 99%')
+    """
+    if p is None or not math.isfinite(p):
+        return DASH
+    if p < 0.01:
+        return "< 1%"
+    if p > 0.99:
+        return "> 99%"
+    return f"{100 * p:.0f}%"
+
+
+LIKELIHOOD = (
+    (0.99, "virtually certain"),
+    (0.90, "very likely"),
+    (0.66, "likely"),
+    (0.33, "about even"),
+    (0.10, "unlikely"),
+    (0.01, "very unlikely"),
+)
+
+
+def likelihood(p: float | None) -> str:
+    """The graded word for a probability (the scale on the report's highlights page).
+
+    Examples
+    --------
+    >>> likelihood(0.995), likelihood(0.7), likelihood(0.5), likelihood(0.0)
+    ('virtually certain', 'likely', 'about even', 'exceptionally unlikely')
+    """
+    if p is None or not math.isfinite(p):
+        return "not estimated"
+    for floor, word in LIKELIHOOD:
+        if p >= floor:
+            return word
+    return "exceptionally unlikely"

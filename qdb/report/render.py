@@ -108,7 +108,7 @@ def render_html(ctx: Mapping[str, Any], charts: Mapping[str, str] | None = None)
         from qdb.report.charts import render_charts
 
         charts = render_charts(ctx)
-    keys = list(ctx["charts"])
+    keys = [str(c["key"]) for c in ctx["charts"]]
     inlined = {
         k: Markup(inline_svg(v, f"c{keys.index(k) + 1}-")) for k, v in charts.items() if k in keys
     }
