@@ -4,7 +4,8 @@
 on a copy of tests/data/reliability: every process must exit 0 and the final
 quantity must be the start plus 160. Before the folder lock, 2-3 processes of
 a round printed ``wrote`` and exited 0 while the value rose by 1 only.
-Marked slow (about 80 s on two shared cores); run it with ``-m slow``.
+Marked slow: 42 s on the engine v1, 230 s with engine v2 (whatif runs its Monte
+Carlo) on two shared cores; run it with ``-m slow``.
 """
 
 from __future__ import annotations
