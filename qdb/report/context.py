@@ -410,11 +410,16 @@ def _finding(
     blue, red = side_label(a.blue), side_label(a.red)
     red_adj = side_adjective(a.red)
     blocks: list[dict[str, Any]] = [_h(c.title)]
-    tone = "holds" if c.holds else "shortfall"
-    if (c.judgement or c.verdict) == "indeterminate":
-        tone = "warning"
+    j = c.judgement or c.verdict
+    tone = {"indeterminate": "warning", "shortfall": "shortfall"}.get(j, "holds")
     rng = _range_text(c, th)
-    head = f"{_judgement_phrase(c)}. Point balance {_bal(c.balance, th)}"
+    if c.p_holds is None:
+        head = f"Point estimate only (no uncertainty run). Point balance {_bal(c.balance, th)}"
+    else:
+        head = (
+            f"That this contest holds is {likelihood(c.p_holds)} (probability "
+            f"{fmt_prob(c.p_holds)}). Point balance {_bal(c.balance, th)}"
+        )
     u = c.uncertainty or {}
     if rng != DASH:
         head += (
@@ -944,7 +949,9 @@ def _recommendations(
                     if p.get("system")
                     else names.cls(str(p.get("class")))
                 )
-                if p.get("kind") == "rounds" or (p.get("rounds_added") and p.get("kind") != "units"):
+                if p.get("kind") == "rounds" or (
+                    p.get("rounds_added") and p.get("kind") != "units"
+                ):
                     what += " (interceptor or munition rounds)"
                 if p.get("new_system"):
                     what += " (new to the inventory)"
@@ -1016,7 +1023,7 @@ def _recommendations(
                 "routes (section 4)."
                 if closable
                 else "buying more of today's systems cannot close the gap within supply limits; it needs more "
-                "interceptor production, cheaper interceptors for drones or new intercept capability "
+                "interceptor production or new intercept capability "
                 "(section 4)."
             )
         )

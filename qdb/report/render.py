@@ -49,7 +49,9 @@ def _md_cell(value: Any) -> str:
 def _md_text(value: Any) -> str:
     """Text with the Markdown characters that could start markup escaped."""
     s = "" if value is None else str(value)
-    return re.sub(r"([\\`*_\[\]<>])", r"\\\1", s)
+    s = re.sub(r"([\\`*_\[\]])", r"\\\1", s)
+    s = re.sub(r"<(?=[A-Za-z/!?])", r"\\<", s)  # would open an HTML tag; "< 1%" cannot
+    return re.sub(r"^(\s*)>", r"\1\\>", s, flags=re.MULTILINE)
 
 
 def render_markdown(ctx: Mapping[str, Any]) -> bytes:
