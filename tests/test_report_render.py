@@ -1,13 +1,18 @@
-"""The report as a reader sees it: PDF pages rendered by pdftoppm, HTML in headless Chromium.
+"""The report as a reader sees it: PDF text with positions (pdftotext), HTML in headless Chromium.
 
-Needs poppler-utils and chromium (``.ci/run`` installs them). Locally a missing
-binary skips the test with the reason; in CI (``CI=true``) it fails.
+Needs poppler-utils and chromium (``.ci/run`` installs them). Locally a missing binary
+skips the test with the reason; in CI (``CI=true``) it fails. Every check is made from
+outside the report code (tests/report_checks.py): word boxes that overlap, code
+identifiers in the extracted text, highlights numbers against a separate ``qdb assess``,
+and in Chromium each chart's own marks (not page pixels that badges could supply).
 """
 
 from __future__ import annotations
 
-import datetime as dt
+import html
+import json
 import os
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -15,14 +20,18 @@ from typing import Any
 
 import pytest
 
-from qdb.assess import assess
-from qdb.io.load import load_dataset
-from qdb.report import build_context, render
+from tests.report_checks import (
+    DATE,
+    FIXTURE,
+    SAMPLES,
+    assess_json,
+    code_identifier_problems,
+    data_ids,
+    highlights_problems,
+    qdb,
+)
 
-FIXTURE = Path(__file__).parent / "data" / "report"
-DATE = dt.date(2025, 3, 1)
-SHORTFALL_RGB = (0xA6, 0x1B, 0x1B)
-OFFSET_RGB = (0x1E, 0x6B, 0x3A)
+BODY_PAGES_MAX = 15
 
 
 def need(binary: str) -> str:
@@ -31,116 +40,210 @@ def need(binary: str) -> str:
     if path is None:
         if os.environ.get("CI") == "true":
             pytest.fail(f"{binary} is required in CI (.ci/run installs it)")
-        pytest.skip(
-            f"{binary} not installed (apt-get install {'poppler-utils' if binary.startswith('pdf') else binary})"
-        )
+        pytest.skip(f"{binary} not installed (apt-get install poppler-utils / chromium)")
     return path
 
 
-@pytest.fixture(scope="module")
-def ctx() -> dict[str, Any]:
-    m = load_dataset(FIXTURE).dataset.matchup()
-    import copy
-
-    from tests.test_report import ALL_EXTRAS  # the same hand-made extras as the goldens
-
-    return build_context(assess(m), m, report_date=DATE, extras=copy.deepcopy(ALL_EXTRAS))
-
-
-@pytest.fixture(scope="module")
-def pdf_bytes(ctx: dict[str, Any]) -> bytes:
-    return render(ctx, "pdf")
-
-
-def _near(px: tuple[int, ...], rgb: tuple[int, int, int], tol: int = 40) -> bool:
-    return all(abs(a - b) <= tol for a, b in zip(px[:3], rgb, strict=True))
-
-
-def _count(img: Any, rgb: tuple[int, int, int]) -> int:
-    colors = img.convert("RGB").getcolors(maxcolors=1 << 24) or []
-    return sum(n for n, px in colors if _near(px, rgb))
-
-
-def test_pdf_pages_render(tmp_path: Path, ctx: dict[str, Any], pdf_bytes: bytes) -> None:
-    pdftoppm = need("pdftoppm")
-    from PIL import Image
-
-    pdf = tmp_path / "report.pdf"
-    pdf.write_bytes(pdf_bytes)
-    assert pdf.read_bytes().startswith(b"%PDF-")
-    subprocess.run(
-        [pdftoppm, "-png", "-r", "60", str(pdf), str(tmp_path / "page")], check=True, timeout=120
+def _report(tmp: Path, fmt: str, *extra: str, env: dict[str, str] | None = None) -> Path:
+    out = tmp / f"report.{fmt}"
+    qdb(
+        "report",
+        "--data",
+        str(FIXTURE),
+        "--format",
+        fmt,
+        "-o",
+        str(out),
+        "--date",
+        DATE,
+        "--samples",
+        SAMPLES,
+        "-q",
+        *extra,
+        env=env,
     )
-    pages = sorted(tmp_path.glob("page-*.png"))
-    assert len(pages) >= 6, "a multi-page report"
-    sizes = set()
-    for p in pages:
-        with Image.open(p) as img:
-            sizes.add(img.size)
-            gray = img.convert("L")
-            lo, hi = gray.getextrema()
-            assert hi - lo > 100, f"{p.name} is blank"
-    assert len(sizes) == 1, "every page is A4"
-    w, h = sizes.pop()
-    assert abs(h / w - 297 / 210) < 0.02
-    with Image.open(pages[0]) as first:
-        assert _count(first, SHORTFALL_RGB) > 300, (
-            "the title page shows the NOT CERTIFIED determination in red"
-        )
-    charts = 0
-    for p in pages[1:]:
-        with Image.open(p) as img:
-            if _count(img, OFFSET_RGB) > 1000 and _count(img, SHORTFALL_RGB) > 1000:
-                charts += 1
-    assert charts >= 1, "the balance chart (red and green bars) renders in the PDF"
+    return out
 
 
-def test_pdf_text(tmp_path: Path, ctx: dict[str, Any], pdf_bytes: bytes) -> None:
-    pdftotext = need("pdftotext")
-    pdf = tmp_path / "report.pdf"
-    pdf.write_bytes(pdf_bytes)
-    text = subprocess.run(
-        [pdftotext, "-layout", str(pdf), "-"], check=True, capture_output=True, text=True
+@pytest.fixture(scope="module")
+def pdf(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return _report(tmp_path_factory.mktemp("pdf"), "pdf")
+
+
+@pytest.fixture(scope="module")
+def html_page(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return _report(tmp_path_factory.mktemp("html"), "html")
+
+
+@pytest.fixture(scope="module")
+def assessed() -> dict[str, Any]:
+    return assess_json()
+
+
+# ---------------------------------------------------------------- PDF
+
+
+WORD = re.compile(
+    r'<word xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="([\d.]+)">([^<]*)</word>'
+)
+
+
+def pdf_words(pdf: Path) -> list[list[tuple[float, float, float, float, str]]]:
+    """Per page, every word with its box (points), from ``pdftotext -bbox-layout``."""
+    exe = need("pdftotext")
+    out = subprocess.run(
+        [exe, "-bbox-layout", str(pdf), "-"], check=True, capture_output=True, text=True
     ).stdout
-    n = text.count("\f")
-    assert "NOT CERTIFIED" in text
-    assert f"Page 1 of {n}" in text and f"Page {n} of {n}" in text
-    for heading in (
-        "Executive summary",
-        "Findings by contest",
-        "Layered air defence",
-        "Critical single points of failure",
-        "Uncertainty",
-        "Partner commitments",
-        "Methodology in brief",
-        "Annex A. Assumptions",
-        "Annex B. Sources",
-    ):
-        assert heading in text, heading
-    assert ctx["meta"]["inputs_sha256"] in text.replace("\n", "")
+    pages = []
+    for page in out.split("<page ")[1:]:
+        pages.append(
+            [
+                (float(a), float(b), float(c), float(d), html.unescape(w))
+                for a, b, c, d, w in WORD.findall(page)
+            ]
+        )
+    return pages
 
 
-def test_pdf_fonts_embedded(tmp_path: Path, ctx: dict[str, Any], pdf_bytes: bytes) -> None:
-    pdffonts = need("pdffonts")
-    pdf = tmp_path / "report.pdf"
-    pdf.write_bytes(pdf_bytes)
-    out = subprocess.run([pdffonts, str(pdf)], check=True, capture_output=True, text=True).stdout
-    rows = [ln.split() for ln in out.splitlines()[2:] if ln.strip()]
-    assert rows
-    # columns: name type encoding emb sub uni object ID -> 'emb' is the 5th from the end
-    assert all(r[-5] == "yes" for r in rows), out
+def overlaps(words: list[tuple[float, float, float, float, str]], tol: float = 0.5) -> list[str]:
+    """Pairs of words whose boxes intersect by more than ``tol`` points each way."""
+    found = []
+    ws = sorted(words)
+    for i, (x0, y0, x1, y1, w) in enumerate(ws):
+        for a0, b0, a1, b1, v in ws[i + 1 :]:
+            if a0 >= x1 - tol:
+                break
+            if min(x1, a1) - max(x0, a0) > tol and min(y1, b1) - max(y0, b0) > tol:
+                found.append(f"{w!r} over {v!r} at ({x0:.0f}, {y0:.0f})")
+    return found
 
 
-@pytest.mark.browser
-def test_html_in_headless_chromium(tmp_path: Path, ctx: dict[str, Any]) -> None:
-    chromium = need("chromium")
+def pdf_text(pdf: Path, first: int | None = None, last: int | None = None) -> str:
+    exe = need("pdftotext")
+    args = [exe]
+    if first is not None:
+        args += ["-f", str(first), "-l", str(last or first)]
+    out = subprocess.run([*args, str(pdf), "-"], check=True, capture_output=True, text=True)
+    return out.stdout
+
+
+def test_no_two_words_overlap_in_the_pdf(pdf: Path) -> None:
+    pages = pdf_words(pdf)
+    assert len(pages) >= 8
+    problems = [f"p.{n}: {o}" for n, ws in enumerate(pages, 1) for o in overlaps(ws)]
+    assert problems == []
+
+
+def test_overlap_check_can_fail() -> None:
+    words = [(10.0, 10.0, 40.0, 20.0, "Model"), (30.0, 12.0, 60.0, 22.0, "Threat")]
+    assert overlaps(words)
+    assert not overlaps([(10.0, 10.0, 40.0, 20.0, "a"), (40.2, 10.0, 60.0, 20.0, "b")])
+
+
+def test_no_code_identifiers_or_backticks_in_the_pdf(pdf: Path) -> None:
+    text = " ".join(pdf_text(pdf).split())
+    text = re.sub(r"\b[0-9a-f]{64}\b", "", text)  # the input digest
+    assert code_identifier_problems(text, data_ids()) == []
+
+
+def test_highlights_page_numbers_equal_assess_json(pdf: Path, assessed: dict[str, Any]) -> None:
+    page2 = pdf_text(pdf, 2)
+    assert "HIGHLIGHTS" in page2 and "What was found" in page2
+    body = page2.split("How to read the probabilities")[0]
+    body = body.split("\n", 3)[-1]  # drop the running header (report title and date)
+    assert highlights_problems(body, assessed, DATE) == []
+    # the whole page is one page: the next page starts the contents
+    assert "Contents" in pdf_text(pdf, 3)
+
+
+def test_body_at_most_15_pages_then_annexes(pdf: Path) -> None:
+    pages = [pdf_text(pdf, n) for n in range(1, len(pdf_words(pdf)) + 1)]
+    start = next(
+        i
+        for i, t in enumerate(pages, 1)
+        if t.lstrip().startswith("Qualitative") and "\nAnnexes\n" in t
+    )
+    assert start - 1 <= BODY_PAGES_MAX
+    after = "".join(pages[start - 1 :])
+    for name in ("Annex A", "Annex B", "Annex C", "Annex D"):
+        assert name in after
+
+
+def test_figures_and_tables_numbered_with_captions_and_sources(pdf: Path) -> None:
+    text = pdf_text(pdf)
+    figs = [int(n) for n in re.findall(r"^Figure (\d+)\. ", text, flags=re.MULTILINE)]
+    tabs = [int(n) for n in re.findall(r"^Table (\d+)\. ", text, flags=re.MULTILINE)]
+    assert figs == list(range(1, len(figs) + 1)) and len(figs) >= 4
+    assert tabs == list(range(1, len(tabs) + 1)) and len(tabs) >= 6
+    captions = re.findall(r"^(?:Figure|Table) \d+\. (.+)$", text, flags=re.MULTILINE)
+    assert len(set(captions)) == len(captions), "every caption is specific"
+    assert text.count("Source: ") >= len(figs) + len(tabs)
+
+
+def test_same_bytes_across_processes_and_hash_seeds(
+    tmp_path: Path, pdf: Path, html_page: Path
+) -> None:
+    for fmt, first in (("pdf", pdf), ("html", html_page)):
+        d = tmp_path / fmt
+        d.mkdir()
+        again = _report(d, fmt, env={"PYTHONHASHSEED": "12345"})
+        assert again.read_bytes() == first.read_bytes(), fmt
+    d = tmp_path / "other"
+    d.mkdir()
+    other = _report(d, "pdf", env={"PYTHONHASHSEED": "1"})
+    assert other.read_bytes() == pdf.read_bytes()
+
+
+def test_pages_render_to_png(tmp_path: Path, pdf: Path) -> None:
+    """pdftoppm rasterises every page (what a reader's viewer does); none is blank."""
+    exe = need("pdftoppm")
+    subprocess.run([exe, "-r", "30", "-png", str(pdf), str(tmp_path / "p")], check=True)
+    pngs = sorted(tmp_path.glob("p-*.png"))
+    assert len(pngs) == len(pdf_words(pdf))
     from PIL import Image
 
-    page = tmp_path / "report.html"
-    page.write_bytes(render(ctx, "html"))
-    shot = tmp_path / "shot.png"
+    for p in pngs:
+        with Image.open(p) as img:
+            lo, hi = img.convert("L").getextrema()
+            assert lo < 128 < hi, f"{p.name} is blank"
+
+
+# ---------------------------------------------------------------- HTML in Chromium
+
+PROBE = """
+<script>
+(() => {
+  const charts = [];
+  for (const fig of document.querySelectorAll("figure.chart")) {
+    const svg = fig.querySelector("svg");
+    const r = svg ? svg.getBoundingClientRect() : {left: 0, right: 0, top: 0, bottom: 0, width: 0, height: 0};
+    const marks = svg ? [...svg.querySelectorAll('[id*="qdb-mark"]')] : [];
+    let drawn = 0;
+    for (const m of marks) {
+      const b = m.getBoundingClientRect();
+      const inside = b.left >= r.left - 1 && b.right <= r.right + 1 && b.top >= r.top - 1 && b.bottom <= r.bottom + 1;
+      if ((b.width > 0 || b.height > 0) && inside) drawn++;
+    }
+    charts.push({key: fig.dataset.chart, width: r.width, height: r.height, marks: marks.length, drawn: drawn});
+  }
+  const hl = document.getElementById("highlights");
+  const out = {charts: charts, highlights: hl ? hl.innerText : "", text: document.body.innerText};
+  const pre = document.createElement("pre");
+  pre.id = "qdb-probe";
+  pre.textContent = JSON.stringify(out);
+  document.body.appendChild(pre);
+})();
+</script>
+"""
+
+
+def chromium_probe(page: Path, tmp: Path) -> dict[str, Any]:
+    """Load ``page`` in headless Chromium and read what it laid out."""
+    exe = need("chromium")
+    probe = tmp / f"probe-{page.name}"
+    probe.write_text(page.read_text("utf-8").replace("</body>", PROBE + "</body>"), "utf-8")
     cmd = [
-        chromium,
+        exe,
         "--headless",
         "--no-sandbox",
         "--disable-gpu",
@@ -150,15 +253,54 @@ def test_html_in_headless_chromium(tmp_path: Path, ctx: dict[str, Any]) -> None:
         "--disable-component-update",
         "--disable-sync",
         "--disable-dev-shm-usage",
-        f"--user-data-dir={tmp_path / 'profile'}",
-        f"--screenshot={shot}",
-        "--window-size=1200,3000",
-        "--hide-scrollbars",
-        page.as_uri(),
+        f"--user-data-dir={tmp / 'profile'}",
+        "--window-size=1200,2000",
+        "--dump-dom",
+        probe.as_uri(),
     ]
-    subprocess.run(cmd, check=True, capture_output=True, timeout=120)
-    with Image.open(shot) as img:
-        assert img.size == (1200, 3000)
-        # the top 3000 px hold the title, determination, summary, findings table and balance chart
-        assert _count(img, SHORTFALL_RGB) > 5000, "red shortfall bars of the balance chart"
-        assert _count(img, OFFSET_RGB) > 3000, "green offset bars of the balance chart"
+    dom = subprocess.run(cmd, check=True, capture_output=True, text=True, timeout=180).stdout
+    m = re.search(r'<pre id="qdb-probe">(.*?)</pre>', dom, flags=re.DOTALL)
+    assert m, "the probe did not run"
+    data: dict[str, Any] = json.loads(html.unescape(m.group(1)))
+    return data
+
+
+def chart_problems(probe: dict[str, Any]) -> list[str]:
+    out = []
+    for c in probe["charts"]:
+        if c["width"] < 300 or c["height"] < 80:
+            out.append(f"{c['key']}: laid out {c['width']:.0f} x {c['height']:.0f} px")
+        if c["drawn"] < 2:
+            out.append(f"{c['key']}: {c['drawn']} of {c['marks']} data marks drawn")
+    return out
+
+
+@pytest.mark.browser
+def test_every_chart_draws_its_own_marks_in_chromium(tmp_path: Path, html_page: Path) -> None:
+    probe = chromium_probe(html_page, tmp_path)
+    keys = [c["key"] for c in probe["charts"]]
+    assert "balance" in keys and "campaign" in keys and any(k.startswith("factors_") for k in keys)
+    assert chart_problems(probe) == []
+
+
+@pytest.mark.browser
+def test_empty_svgs_fail_the_chart_check(tmp_path: Path, html_page: Path) -> None:
+    """The mutant #17 names: charts replaced by empty SVGs must not pass."""
+    text = html_page.read_text("utf-8")
+    hollow = re.sub(r"(<svg[^>]*>).*?(</svg>)", r"\1\2", text, flags=re.DOTALL)
+    page = tmp_path / "hollow.html"
+    page.write_text(hollow, "utf-8")
+    probe = chromium_probe(page, tmp_path)
+    assert probe["charts"] and all("marks drawn" in p for p in chart_problems(probe))
+
+
+@pytest.mark.browser
+def test_html_highlights_and_text_in_chromium(
+    tmp_path: Path, html_page: Path, assessed: dict[str, Any]
+) -> None:
+    probe = chromium_probe(html_page, tmp_path)
+    hl = probe["highlights"].split("How to read the probabilities")[0]
+    hl = hl.split("\n", 2)[-1]  # drop the kicker and the question heading
+    assert highlights_problems(hl, assessed, DATE) == []
+    text = re.sub(r"\b[0-9a-f]{64}\b", "", probe["text"])
+    assert code_identifier_problems(text, data_ids()) == []
