@@ -26,7 +26,9 @@ from typing import TYPE_CHECKING, Any
 
 from qdb.contests import evaluate
 from qdb.contests.ammunition import fill as ammunition_fill
-from qdb.contests.plan import IamdContest, LanchesterContest, Plan
+from qdb.contests.iamd import campaign, campaign_slots
+from qdb.contests.plan import IamdContest, LanchesterContest, Munition, Plan
+from qdb.contests.result import Evaluation
 from qdb.results import Assessment, CriticalSystem
 from qdb.verdicts import at_least, judgement, verdict
 
@@ -57,6 +59,58 @@ def _draws(plan: Plan, samples: int, seed: int) -> FloatArray:
     X = _Sampler(plan.inputs, seed, cop).draw(samples).copy()
     X = np.concatenate([plan.point_values()[:, None], X], axis=1)
     return plan.values(X)
+
+
+def _users_plan(plan: Plan, mun: Munition, q: FloatArray, avail: FloatArray) -> Any:
+    """A munition's users alone: (plan of them, their system indices, q rows, avail rows).
+
+    :func:`qdb.contests.ammunition.fill` on it gives the users' fills with the
+    same operations as on the whole plan, at the cost of the group, not of every
+    system.
+    """
+    from dataclasses import replace
+
+    users = list(mun.users)
+    sub = replace(
+        plan,
+        systems=tuple(plan.systems[u] for u in users),
+        munitions=(replace(mun, users=tuple(range(len(users)))),),
+    )
+    return sub, users, q[users], avail[users]
+
+
+def _campaign_without(
+    plan: Plan,
+    iamd: list[IamdContest],
+    V: FloatArray,
+    q: FloatArray,
+    avail: FloatArray,
+    group: list[int],
+    slots: list[int],
+    rows_sys: list[int],
+) -> FloatArray:
+    """Balances (contests x len(group)·n): the campaign without each system of ``group`` in turn.
+
+    Only the campaign runs, and only the rows it reads are filled (the other rows
+    are never read): a lost system's ready units are 0, as with its quantity 0
+    in a whole evaluation.
+    """
+    import numpy as np
+
+    n = V.shape[1]
+    N = n * len(group)
+    Vb = np.empty((V.shape[0], N))
+    Vb[slots] = np.tile(V[slots], (1, len(group)))
+    qb = np.empty((q.shape[0], N))
+    qb[rows_sys] = np.tile(q[rows_sys], (1, len(group)))
+    ab = np.empty((q.shape[0], N))
+    ab[rows_sys] = np.tile(avail[rows_sys], (1, len(group)))
+    for k, j in enumerate(group):
+        ab[j, k * n : (k + 1) * n] = 0.0
+    ev = Evaluation(balance=np.full((len(plan.contests), N), np.nan))
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        campaign(plan, iamd, Vb, ev, qb, ab, False, False)
+    return ev.balance
 
 
 def _judge(bal: FloatArray, plan: Plan, confidence: float, sampled: bool) -> str:
@@ -119,9 +173,23 @@ def critical_systems(
         return float(ok[1:].mean()) if sampled else float(ok[0])
 
     p0 = p_cert({})
+
+    def breaks(rows: dict[int, Any]) -> dict[int, str]:
+        """The holding contests judged not to hold with these balances, and their judgements."""
+        changed: dict[int, str] = {}
+        for i, b in rows.items():
+            if base_j[i] in HOLDS:
+                jd = _judge(b, plan, confidence, sampled)
+                if jd not in HOLDS:
+                    changed[i] = jd
+        return changed
+
     avail = V[[r.qty for r in plan.systems]] * V[[r.rdy for r in plan.systems]]
     # munition groups that ration: system -> (munition entry, users)
     rationed = {u: mun for mun in plan.munitions for u in mun.users}
+    groups = {
+        (mun.munition, mun.role): _users_plan(plan, mun, ev.q, avail) for mun in plan.munitions
+    }
     candidates: dict[int, dict[int, Any]] = {}  # system -> contest -> balances without it
 
     for con in plan.contests:
@@ -138,12 +206,13 @@ def critical_systems(
             n2, nq2 = nb - nb_m[s], nqb - nb_m[s] * ev.q[s]
             mun = rationed.get(s)
             if mun is not None:  # its shells go to the next guns in line
-                av = avail.copy()
-                av[s] = 0.0
-                f2 = ammunition_fill(plan, V, ev.q, av)
-                for u in mun.users:
+                sub, users, q_u, av_u = groups[mun.munition, mun.role]
+                av = av_u.copy()
+                av[users.index(s)] = 0.0
+                f2 = ammunition_fill(sub, V, q_u, av)  # the law, on the users' rows only
+                for k, u in enumerate(users):
                     if u in wb and u != s:
-                        d = wb[u] * avail[u] * (f2[u] - ev.fill[u])
+                        d = wb[u] * avail[u] * (f2[k] - ev.fill[u])
                         n2, nq2 = n2 + d, nq2 + d * ev.q[u]
             with np.errstate(divide="ignore", invalid="ignore"):
                 beta = np.where(n2 > 0, (nq2 / n2) / (nqr / nr) / (nr / n2) ** p, 0.0)
@@ -158,33 +227,32 @@ def critical_systems(
             if any(e.threat in threats for e in layer.engages)
             for j in layer.systems
         ]
+        if not any(base_j[c.index] in HOLDS for c in iamd):
+            # no air contest to break: its rows only serve the P(certified) and index of
+            # systems reported for a land contest
+            interceptors = [j for j in interceptors if j in candidates and breaks(candidates[j])]
         n = V.shape[1]
+        slots = campaign_slots(plan)
+        rows_sys = sorted({*plan.threats, *(j for layer in plan.layers for j in layer.systems)})
         for start in range(0, len(interceptors), BATCH):
             group = interceptors[start : start + BATCH]
-            big = np.tile(V, (1, len(group)))
-            for k, j in enumerate(group):
-                big[plan.systems[j].qty, k * n : (k + 1) * n] = 0.0
-            bal = evaluate(plan, big).balance
+            bal = _campaign_without(plan, iamd, V, ev.q, avail, group, slots, rows_sys)
             for k, j in enumerate(group):
                 rows = candidates.setdefault(j, {})
                 for c in iamd:
                     rows[c.index] = bal[c.index, k * n : (k + 1) * n]
 
+    position = {cid: i for i, cid in enumerate(plan.contest_ids)}
     out: list[CriticalSystem] = []
     for s, rows in candidates.items():
-        changed: dict[int, str] = {}
-        for i, b in rows.items():
-            if base_j[i] in HOLDS:
-                jd = _judge(b, plan, confidence, sampled)
-                if jd not in HOLDS:
-                    changed[i] = jd
+        changed = breaks(rows)
         if not changed:
             continue
         num = den = 0.0
         for r in a.contests:
             if r.balance is None:
                 continue
-            i = plan.contest_ids.index(r.id)
+            i = position[r.id]
             b = float(rows[i][0]) if i in rows else r.balance
             num += r.weight * min(b, 1.0)
             den += r.weight

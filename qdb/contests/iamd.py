@@ -31,7 +31,7 @@ from qdb.contests.result import LEAK_FLOOR, Evaluation, RaidOutcome
 if TYPE_CHECKING:
     from qdb.contests.plan import IamdContest, Layer, Plan, Raid
 
-__all__ = ["campaign"]
+__all__ = ["campaign", "campaign_slots"]
 
 _EMPTY = 1e-9  # a magazine at or below this many rounds is empty (float noise)
 
@@ -180,6 +180,31 @@ def _plan_raid(
         steps=steps,
         contest_rows={c.id: [loc[k] for k in ks if klass[k] in c.threats] for c in contests},
     )
+
+
+def campaign_slots(plan: Plan) -> list[int]:
+    """Every row of ``V`` that :func:`campaign` reads (keep in step with it).
+
+    Callers that re-run only the campaign on many columns (the critical-system
+    analysis) fill just these rows, and the rows of ``q`` and ``avail`` of the
+    layers' systems and the threats.
+    """
+    from qdb.contests.plan import IamdContest
+
+    out: set[int] = set()
+    for i in (*plan.threats, *(j for layer in plan.layers for j in layer.systems)):
+        r = plan.systems[i]
+        out |= {r.qty} | {x for x in (r.stock, r.per_day) if x is not None}
+    for layer in plan.layers:
+        out |= {layer.shots_per_raid, layer.coverage}
+        if layer.coverage_per_unit is not None:
+            out.add(layer.coverage_per_unit)
+        for e in layer.engages:
+            out |= {e.pk, e.shots}
+    for raid in plan.raids:
+        out |= {s for _, s in raid.size}
+    out |= {c.acceptable for c in plan.contests if isinstance(c, IamdContest)}
+    return sorted(out)
 
 
 def campaign(
