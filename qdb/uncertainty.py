@@ -475,25 +475,6 @@ class MonteCarloResult:
         """
         return dict(self.uncertainty[contest_id])
 
-    def augment(self, assessment_json: dict[str, Any]) -> dict[str, Any]:
-        """A copy of an assessment's JSON with the uncertainty keys of DESIGN.md.
-
-        Each contest gets ``uncertainty`` (after its existing keys); the top
-        level gets ``p_certified``, ``samples`` and ``seed`` (after its keys).
-        """
-        out = dict(assessment_json)
-        contests = []
-        for c in assessment_json.get("contests", []):
-            c2 = dict(c)
-            u = self.uncertainty.get(str(c.get("id")))
-            c2["uncertainty"] = dict(u) if u is not None else None
-            contests.append(c2)
-        out["contests"] = contests
-        out["p_certified"] = self.p_certified
-        out["samples"] = self.samples
-        out["seed"] = self.seed
-        return out
-
 
 def _evaluated_chunks(
     plan: Plan, samples: int, seed: int, cop: _Copula | None, size: int, workers: int

@@ -91,13 +91,19 @@ def test_fixture_ranges_every_kind_of_input(mc: Matchup) -> None:
         "russia:geran2.per_day",
         "ukraine:training.ground",
         "ukraine:enablers.isr",
-        "catalog:classes.sam_lr.pk",
-        "catalog:classes.sam_lr.shots_per_day",
+        "ukraine:patriot.per_day",
+        "ukraine:munitions.shell.stock",
+        "russia:munitions.shell.per_day",
+        "russia:raids.nightly.geran2",
+        "catalog:classes.sam_lr.engages.cruise.pk",
+        "catalog:classes.sam_sr.engages.shahed.shots",
+        "catalog:classes.sam_lr.coverage",
+        "catalog:classes.sam_lr.shots_per_raid",
+        "catalog:classes.artillery.fires.rate",
         "catalog:contests.fires.threat.artillery",
         "catalog:contests.armour.counters.atgm",
         "catalog:contests.air.exponent",
         "catalog:contests.air_defence.acceptable_leakage",
-        "catalog:contests.air_defence.campaign_days",
     ]:
         assert expected in names
 
@@ -253,22 +259,34 @@ def test_known_probability_and_percentiles_linear_law() -> None:
     assert abs(res.p_certified - p_fires * p_air) < binomial_tol(p_fires * p_air, n)
 
 
-def test_known_probability_layered_defence() -> None:
-    # one unlimited layer: capacity 100 shots a day, Pk 0.95; arrivals ~ Tri(50, 100, 150)
-    # leakage = 0.05 if T <= 100 else 1 - 95 / T; holds iff leakage <= 0.1 ** 0.9
+def test_known_probability_iamd() -> None:
+    # one unlimited layer: 100 rounds a raid, coverage 1, Pk 0.95; one raid of T ~ Tri(50, 100, 150)
+    # drones (a one-day campaign): leakage = 0.05 if T <= 100 else 1 - 95 / T;
+    # holds iff leakage <= 0.1 ** 0.9
     cat = """
+campaign_days: 1
 classes:
   drone: {domain: strike, branch: air, unit: drone, unit_cost_musd: 0.05}
-  gun: {domain: air_defence, branch: air_defence, unit: gun, unit_cost_musd: 1, pk: 0.95, shots_per_day: 1}
+  gun: {domain: air_defence, branch: air_defence, unit: gun, unit_cost_musd: 1, shots_per_raid: 1,
+        coverage: 1, engages: [{threat: drone, pk: 0.95}]}
+iamd: {layers: [gun]}
 contests:
-  - {id: ad, title: AD, domain: air_defence, law: layered_defence, critical: true, threat: {drone: 1},
-     layers: [gun], acceptable_leakage: 0.1, campaign_days: 10, rationale: r}
+  - {id: ad, title: AD, domain: air_defence, law: iamd, critical: true, threats: [drone],
+     acceptable_leakage: 0.1, rationale: r}
 """
-    m = make(
-        cat,
+    cat_m = parse_catalog(SOURCES + cat)
+    blue = parse_inventory(
+        f"side: ukraine\nname: u\nas_of: 2024-01-01\n{SOURCES}systems:\n"
         "  - {id: g, name: G, class: gun, quantity: 100, source: t}\n",
-        "  - {id: d, name: D, class: drone, quantity: 1000000, per_day: {low: 50, estimate: 100, high: 150}, source: t}\n",
+        catalog=cat_m,
     )
+    red = parse_inventory(
+        f"side: russia\nname: r\nas_of: 2024-01-01\n{SOURCES}systems:\n"
+        "  - {id: d, name: D, class: drone, quantity: 1000000, source: t}\n"
+        "raids:\n  - {id: night, every_days: 1, size: {d: {low: 50, estimate: 100, high: 150}}}\n",
+        catalog=cat_m,
+    )
+    m = Matchup(cat_m, blue, red)
     n = 40_000
     res = monte_carlo(m, n, seed=4)
     t_star = 95 / (1 - 0.1**0.9)
@@ -414,22 +432,35 @@ def test_the_same_pair_twice_is_an_error() -> None:
 # -- JSON contract -----------------------------------------------------------------
 
 
-def test_augment_appends_the_contract_keys(mc: Matchup) -> None:
-    base = assess(mc).to_json()
-    before = json.dumps(base)
-    out = monte_carlo(mc, 500, seed=2).augment(base)
-    assert json.dumps(base) == before  # input untouched
-    assert list(out)[: len(base)] == list(base)
-    assert list(out)[len(base) :] == ["p_certified", "samples", "seed"]
+def test_assess_json_carries_the_contract_keys(mc: Matchup) -> None:
+    out = assess(mc, samples=500, seed=2).to_json()
+    assert list(out) == [
+        "blue",
+        "red",
+        "as_of",
+        "inputs_sha256",
+        "engine_version",
+        "certified",
+        "determination",
+        "p_certified",
+        "index",
+        "contests",
+        "iamd",
+        "samples",
+        "seed",
+        "confidence",
+        "critical_systems",
+    ]
     assert out["samples"] == 500 and out["seed"] == 2 and 0 <= out["p_certified"] <= 1
-    for c, c0 in zip(out["contests"], base["contests"], strict=True):
-        assert list(c)[:-1] == list(c0) and list(c)[-1] == "uncertainty"
+    for c in out["contests"]:
         assert list(c["uncertainty"]) == [
             "p_matched_or_offset",
             "balance_p05",
             "balance_p50",
             "balance_p95",
         ]
+        assert c["p_holds"] == c["uncertainty"]["p_matched_or_offset"]
+        assert 0 <= c["p_offset"] <= c["p_holds"] <= 1
     json.dumps(out, allow_nan=False)
 
 
