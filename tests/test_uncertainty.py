@@ -157,8 +157,7 @@ def test_monte_carlo_summary_matches_its_samples(mc: Matchup) -> None:
 def test_same_seed_same_bytes_whatever_the_chunking(mc: Matchup) -> None:
     runs = [monte_carlo(mc, 70_000, seed=3, chunk_size=cs) for cs in (1000, 7777, 100_000)]
     dumped = {
-        json.dumps(r.augment({"contests": [{"id": c.id} for c in mc.catalog.contests]}))
-        for r in runs
+        json.dumps([r.uncertainty, r.p_offset, r.p_certified], sort_keys=True) for r in runs
     }
     assert len(dumped) == 1
 
