@@ -540,21 +540,24 @@ def test_2_readers_wait_for_a_commit(data: Path) -> None:
     from qdb.io.atomic import folder_lock
 
     (data / atomic.LOCK_FILE).touch()
+    marker = data / "writer-done"
     reader = (
-        "import sys, time\n"
+        "import sys, pathlib\n"
         "from qdb.io.atomic import folder_lock\n"
         "print('ready', flush=True)\n"
-        "t0 = time.monotonic()\n"
         "with folder_lock(sys.argv[1], shared=True):\n"
-        "    print(time.monotonic() - t0, flush=True)\n"
+        "    print(pathlib.Path(sys.argv[2]).exists(), flush=True)\n"
     )
     with folder_lock(data):
         p = subprocess.Popen(
-            [sys.executable, "-c", reader, str(data)], stdout=subprocess.PIPE, text=True
+            [sys.executable, "-c", reader, str(data), str(marker)],
+            stdout=subprocess.PIPE,
+            text=True,
         )
         assert p.stdout is not None
         assert p.stdout.readline() == "ready\n"
-        time.sleep(0.5)
-    waited = float(p.stdout.readline())
-    p.wait(10)
-    assert waited >= 0.4
+        time.sleep(0.3)  # the reader is now blocked on the lock (no timing is asserted)
+        marker.touch()  # written while the lock is still held
+    saw = p.stdout.readline().strip()
+    p.wait(30)
+    assert saw == "True"  # the reader got the lock only after the writer let go
