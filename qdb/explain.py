@@ -169,6 +169,18 @@ def closing_need(r: ContestResult, thresholds: dict[str, float]) -> str | None:
         )
     if r.balance == 0 or r.exponent is None:
         return "field counter-systems in this contest at all"
+    sus = (r.factors or {}).get("sustainment", 0.0)
+    if sus < -1e-9:
+        supplied = r.balance * math.exp(-sus)
+        text = (
+            f"rounds before guns: ammunition costs this contest ×{math.exp(sus):.2f} "
+            "(factor sustainment), and more guns add nothing while their rounds are short; "
+            f"with every gun supplied the balance would be {supplied:.2f}"
+        )
+        if supplied >= target:
+            return text
+        k = (target / supplied) ** (1 / r.exponent)
+        return text + f", and beyond that {k:.2f}× the counter-force numbers, each supplied"
     k = (target / r.balance) ** (1 / r.exponent)
     q = target / r.balance
     return (

@@ -384,23 +384,8 @@ WARNING_CASES: dict[str, list[str]] = {
     ],
 }
 
-LOADER_DROPS_CATALOG_WARNINGS = pytest.mark.xfail(
-    strict=True,
-    reason="qdb/io/load.py load_dataset skips every check_catalog finding in the dataset pass "
-    "('reported above') but only reported the catalog's errors: a folder loses the catalog's "
-    "warnings (the catalog file alone shows them)",
-)
 
-
-@pytest.mark.parametrize(
-    "case",
-    [
-        pytest.param(c, marks=LOADER_DROPS_CATALOG_WARNINGS)
-        if c == "datasets/warning_unengaged_threat"
-        else c
-        for c in sorted(WARNING_CASES)
-    ],
-)
+@pytest.mark.parametrize("case", sorted(WARNING_CASES))
 def test_warnings_do_not_fail(case: str, in_root: None, capsys: pytest.CaptureFixture[str]) -> None:
     path = CORPUS / case
     code, out, err = run_cli(["validate", str(path)], capsys)

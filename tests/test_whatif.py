@@ -643,18 +643,16 @@ def test_shared_magazine_hand_computed() -> None:
     assert two["second"].balance == pytest.approx(0.0)  # nothing stopped
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="DESIGN.md claims adding or improving a blue system never lowers any balance, but its "
-    "own iamd algorithm lets a second fire unit spend the shared magazine on the first threat in "
-    "`engages` order, leaving none for a later raid of another contest's threat (second contest "
-    "0.415 -> 0). The bundled data shows it too: ukraine:patriot.quantity*=1.5 lowers "
-    "cruise_missile_defence 0.7115 -> 0.7094. Contract or algorithm to be decided by the lead",
-)
-def test_adding_a_fire_unit_never_lowers_a_balance() -> None:
+def test_adding_a_fire_unit_can_lower_another_contest() -> None:
+    """DESIGN.md claims adding a blue system never lowers any balance; its own greedy iamd
+    algorithm does not guarantee it (docs/methodology.md, "Monotonicity, and where it
+    fails"): a second fire unit spends the shared magazine on the first threat of its
+    `engages` list, leaving none for a later raid of the other contest's threat. The first
+    contest improves, the second falls (0.415 -> 0, hand-computed)."""
     from qdb.assess import assess
 
-    one = assess(_shared_magazine(1), with_critical=False).contests
-    two = assess(_shared_magazine(2), with_critical=False).contests
-    for a, b in zip(one, two, strict=True):
-        assert b.balance >= a.balance - 1e-12, a.id
+    one = {c.id: c.balance for c in assess(_shared_magazine(1), with_critical=False).contests}
+    two = {c.id: c.balance for c in assess(_shared_magazine(2), with_critical=False).contests}
+    rose = [k for k in one if two[k] > one[k] + 1e-12]
+    fell = [k for k in one if two[k] < one[k] - 1e-12]
+    assert rose and fell

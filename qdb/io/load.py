@@ -635,9 +635,10 @@ def load_dataset(
         commitment_paths=tuple(p for _, p in coms),
     )
     located: list[Problem] = []
+    cat_errors_seen = [f for f in check_catalog(catalog) if f.severity == "error"]
     for path, finding in check_dataset(ds):
-        if path == ds.catalog_path and finding in check_catalog(catalog):
-            continue  # reported above
+        if path == ds.catalog_path and finding in cat_errors_seen:
+            continue  # reported above (the catalog's warnings are reported here)
         located.extend(_located(docs[path], [finding]))
     errors = [p for p in located if p.severity == "error"]
     if errors:
