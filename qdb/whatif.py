@@ -436,6 +436,14 @@ def plan_scenario(
             close = difflib.get_close_matches(sid, [s.id for s in inv.systems], n=1, cutoff=0.6)
             hint = f"; did you mean {close[0]!r}?" if close else ""
             raise fail(loc, ref, f"{inv.side} has no system {sid!r}{hint}")
+        raiders = [r.id for r in inv.raids if sid in r.size]
+        if raiders:
+            raise fail(
+                loc,
+                ref,
+                f"raids {', '.join(raiders)} launch {sid!r}; set its sizes to 0 "
+                f"(edits {side}:raids.RAID.{sid}=0) instead of removing it",
+            )
         inv = inv.model_copy(update={"systems": [s for s in inv.systems if s.id != sid]})
         m = m.with_side(side, inv)
         changes.append(RemoveSystem(inv.side, sid))

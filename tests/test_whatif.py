@@ -656,3 +656,17 @@ def test_adding_a_fire_unit_can_lower_another_contest() -> None:
     rose = [k for k in one if two[k] > one[k] + 1e-12]
     fell = [k for k in one if two[k] < one[k] - 1e-12]
     assert rose and fell
+
+
+def test_removing_a_red_system_that_raids_launch_is_refused(tmp_path: Path) -> None:
+    """A raid naming a removed system would silently launch nothing: say so instead."""
+    from qdb.io.load import load_dataset
+    from qdb.io.scenario import load_scenario
+    from qdb.whatif import plan_cli_edits
+
+    m = load_dataset(None).dataset.matchup()
+    sc = tmp_path / "s.yaml"
+    sc.write_text("name: t\nremove: [russia:kh101]\n")
+    with pytest.raises(EditError) as exc:
+        plan_cli_edits(m, [], load_scenario(sc))
+    assert "raids missile_night, combined_strike launch 'kh101'" in str(exc.value)
