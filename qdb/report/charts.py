@@ -78,6 +78,12 @@ def _svg(fig: Any) -> str:
     return buf.getvalue()
 
 
+def _wrap(text: str, width: int) -> str:
+    import textwrap
+
+    return "\n".join(textwrap.wrap(text, width)) or text
+
+
 def _log_ticks(ax: Any, lo: float, hi: float) -> None:
     from matplotlib.ticker import FixedLocator, NullLocator
 
@@ -94,7 +100,7 @@ def dotrange_chart(spec: Mapping[str, Any]) -> str:
 
     rows = list(spec["rows"])
     n = len(rows)
-    fig = Figure(figsize=(WIDTH, 0.9 + 0.36 * n))
+    fig = Figure(figsize=(WIDTH, 0.9 + 0.48 * n))
     ax = fig.add_subplot()
     vals = [max(float(r["point"]), 0.01) for r in rows]
     vals += [max(float(r["p05"]), 0.01) for r in rows if r.get("p05") is not None]
@@ -147,7 +153,7 @@ def dotrange_chart(spec: Mapping[str, Any]) -> str:
             annotation_clip=False,
         )
     ax.set_yticks(ys)
-    ax.set_yticklabels([str(r["label"]) for r in rows], fontsize=7.5)
+    ax.set_yticklabels([_wrap(str(r["label"]), 38) for r in rows], fontsize=8)
     ax.set_ylim(-0.7, n - 0.3 + 0.6)
     _log_ticks(ax, lo, hi)
     ax.text(spec["matched"], n - 0.1, "matched ", ha="right", va="bottom", fontsize=7, color=GREY)
@@ -221,7 +227,7 @@ def leakage_chart(spec: Mapping[str, Any]) -> str:
 
     rows = list(spec["rows"])
     n = len(rows)
-    fig = Figure(figsize=(WIDTH, 0.8 + 0.42 * n))
+    fig = Figure(figsize=(WIDTH, 0.8 + 0.5 * n))
     ax = fig.add_subplot()
     ys = list(range(n))[::-1]
     for k, (y, r) in enumerate(zip(ys, rows, strict=True)):
@@ -248,12 +254,12 @@ def leakage_chart(spec: Mapping[str, Any]) -> str:
             label += f"; worst raid {w:.0f}%"
         if ok is not None:
             a = 100 * float(ok)
-            (tick,) = ax.plot([a, a], [y - 0.38, y + 0.38], color=INK, lw=1.6, zorder=4)
+            (tick,) = ax.plot([a, a], [y - 0.28, y + 0.28], color=INK, lw=1.6, zorder=4)
             tick.set_gid(f"qdb-mark-acceptable-{k}")
             label += f"; acceptable {a:.0f}%"
         ax.annotate(
             label,
-            (0, y + 0.3),
+            (0, y + 0.33),
             xytext=(0, 2),
             textcoords="offset points",
             va="bottom",

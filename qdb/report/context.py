@@ -1412,7 +1412,7 @@ def _sources(m: Matchup) -> tuple[list[list[str]], dt.date | None]:
     entries += [(c.source, "commitments") for c in m.commitments]
     used: dict[tuple[str, str], set[str]] = {}
     for src, scope in entries:
-        key = (src.title.strip(), src.url.strip())
+        key = (" ".join(src.title.split()).casefold(), "")
         used.setdefault(key, set()).add(scope)
         if key not in rows:
             rows[key] = [src.title, src.publisher, src.date.isoformat(), src.kind or "unstated", ""]
@@ -1760,7 +1760,12 @@ def build_context(
 
     # ---- annex D: glossary
     ad = doc.section("glossary", "Glossary", annex=True)
-    ad.append({"kind": "defs", "items": [list(x) for x in GLOSSARY]})
+    glossary = [list(x) for x in GLOSSARY]
+    glossary[0][1] = glossary[0][1].replace(
+        "matched from 0.90, offset from 1.10",
+        f"matched from {_bal(th['matched'], th)}, offset from {_bal(th['offset'], th)}",
+    )
+    ad.append({"kind": "defs", "items": glossary})
     ad.append(_p("Probability words, as defined on the highlights page:"))
     ad.append({"kind": "defs", "items": [[w, r] for w, r in LIKELIHOOD_SCALE]})
 
