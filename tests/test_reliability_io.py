@@ -561,3 +561,24 @@ def test_2_readers_wait_for_a_commit(data: Path) -> None:
     saw = p.stdout.readline().strip()
     p.wait(30)
     assert saw == "True"  # the reader got the lock only after the writer let go
+
+
+def test_bundled_data_is_a_cache_hit_the_second_time(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The cache must actually serve the bundled folder (commitments with year keys included):
+    a second load parses no YAML and gives an equal dataset."""
+    from qdb.cli.common import load
+    from qdb.io import load as load_mod
+
+    monkeypatch.delenv("QDB_NO_CACHE", raising=False)
+    monkeypatch.setenv("QDB_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
+    first = load(None)
+    calls = []
+    real = load_mod.parse_yaml
+    monkeypatch.setattr(load_mod, "parse_yaml", lambda *a, **k: calls.append(1) or real(*a, **k))
+    second = load(None)
+    assert calls == []
+    assert second.dataset == first.dataset
+    assert second.warnings == first.warnings

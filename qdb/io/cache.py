@@ -164,6 +164,17 @@ def _to_json(dataset: Dataset, warnings: list[Problem]) -> dict[str, Any]:
     }
 
 
+def _year_keys(commitment: dict[str, Any]) -> dict[str, Any]:
+    """JSON object keys are text: give ``funding_musd`` its integer years back."""
+    out = dict(commitment)
+    funding = out.get("funding_musd")
+    if isinstance(funding, dict):
+        out["funding_musd"] = {
+            int(k) if isinstance(k, str) and k.isdigit() else k: v for k, v in funding.items()
+        }
+    return out
+
+
 def _from_json(d: dict[str, Any]) -> tuple[Dataset, list[Problem]]:
     from qdb.errors import Problem
     from qdb.models import Catalog, Commitment, Dataset, Inventory
@@ -171,7 +182,7 @@ def _from_json(d: dict[str, Any]) -> tuple[Dataset, list[Problem]]:
     ds = Dataset(
         catalog=Catalog.model_validate(d["catalog"]),
         inventories=tuple(Inventory.model_validate(x) for x in d["inventories"]),
-        commitments=tuple(Commitment.model_validate(x) for x in d["commitments"]),
+        commitments=tuple(Commitment.model_validate(_year_keys(x)) for x in d["commitments"]),
         catalog_path=str(d["catalog_path"]),
         inventory_paths=tuple(str(x) for x in d["inventory_paths"]),
         commitment_paths=tuple(str(x) for x in d["commitment_paths"]),
