@@ -90,9 +90,11 @@ def test_iwo_jima_reproduces_engels_published_a_and_b() -> None:
     assert fit.blue_lost == pytest.approx(
         73000 - round(engel_model(ENGEL_A, ENGEL_B, 36, 21500, LANDINGS)[0][36])
     )
-    # b rests on two totals: no sampling interval; a's interval holds the estimate
-    assert fit.ci_b is None
+    # both intervals resample days and hold their estimates; b's (red's total over blue's
+    # summed strength) only varies with blue's daily profile, so it is narrow
     assert fit.ci_a is not None and fit.ci_a[0] <= fit.a <= fit.ci_a[1]
+    assert fit.ci_b is not None and fit.ci_b[0] <= fit.b <= fit.ci_b[1]
+    assert fit.ci_b[1] - fit.ci_b[0] < 0.2 * fit.b
 
 
 def test_engel_hand_computed_three_days() -> None:
@@ -245,9 +247,11 @@ def test_same_seed_same_numbers_other_seed_other_interval() -> None:
     assert fit_series(s, seed=8).to_json()["ci"]["a"] != one["ci"]["a"]
 
 
-def test_markdown_names_method_and_missing_interval() -> None:
+def test_markdown_names_method_and_what_the_interval_means() -> None:
     md = series_markdown(fit_series(load_series(IWO), samples=100))
-    assert "Method: engel; 36 days" in md and "not estimable" in md
+    assert "Method: engel; 36 days" in md and "says nothing of error in the two totals" in md
+    md0 = series_markdown(fit_series(load_series(IWO), samples=0))
+    assert "not estimable" in md0
 
 
 # --- CSV errors ------------------------------------------------------------------------
@@ -293,7 +297,8 @@ def test_cli_json_contract(capsys: pytest.CaptureFixture[str]) -> None:
     assert code == 0
     js = json.loads(out)
     assert list(js)[:4] == ["a", "b", "ci", "method"]
-    assert js["method"] == "engel" and round(js["b"], 4) == ENGEL_B and js["ci"]["b"] is None
+    assert js["method"] == "engel" and round(js["b"], 4) == ENGEL_B
+    assert len(js["ci"]["a"]) == 2 and len(js["ci"]["b"]) == 2  # the contract: [lo, hi] each
     assert "exponent" not in js
     code, out2, _ = run(capsys, "calibrate", "series", str(IWO), "-f", "json", "--samples", "200")
     assert out2 == out  # deterministic

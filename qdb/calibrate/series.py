@@ -272,27 +272,32 @@ def _engel_fit(
 
     notes = [
         f"Engel (1954): {unobserved} is unobserved between its first and last values, so the "
-        f"coefficient of {unobserved}'s losses rests on two totals and has no sampling "
-        "interval; the other coefficient's interval resamples days.",
+        f"coefficient of {unobserved}'s losses rests on its total loss over the observed side's "
+        "summed strength; both intervals resample days (for that coefficient only the daily "
+        "profile of the observed side varies: its interval is narrow and says nothing of "
+        "error in the two totals).",
     ]
     if (start < 0).any():
         notes.append(
             f"the reconstructed {unobserved} strength goes negative on "
             f"{int((start < 0).sum())} day(s): the totals and the daily series disagree"
         )
-    ci_obs = None
+    ci_obs = ci_uno = None
     if samples > 0:
         idx = rng.integers(0, n - 1, size=(samples, n - 1))
         num = daily[idx].sum(axis=1)
         den = start[idx].sum(axis=1)
         ok = den > 0
         ci_obs = _interval(num[ok] / den[ok], level)
+        fired = fire[idx].sum(axis=1)
+        ok2 = fired > 0
+        ci_uno = _interval(uno_lost / fired[ok2], level)
     # a is the coefficient of blue's losses (red's fire), b of red's losses
     if unobserved == "red":
-        a, b, ci_a, ci_b = k_obs, k_uno, ci_obs, None
+        a, b, ci_a, ci_b = k_obs, k_uno, ci_obs, ci_uno
         blue_lost, red_lost = obs_lost, uno_lost
     else:
-        a, b, ci_a, ci_b = k_uno, k_obs, None, ci_obs
+        a, b, ci_a, ci_b = k_uno, k_obs, ci_uno, ci_obs
         blue_lost, red_lost = uno_lost, obs_lost
     exponent = ci_exp = None
     identifiable = None
