@@ -234,16 +234,17 @@ def test_ammunition_limited_classes_have_munitions_on_both_sides(ds):
     assert supply("russia") > 2 * supply("ukraine")
 
 
-def test_correlations_name_systems_of_the_latest_russian_snapshot(ds):
-    russia = _snap(ds, "russia", prewar=False)
-    assert 1 <= len(ds.catalog.correlations) <= 3
-    for corr in ds.catalog.correlations:
-        for target in corr.between:
-            side, rest = target.split(":", 1)
-            sid, field = rest.split(".", 1)
-            assert side == "russia"
-            sys_ = russia.system(sid)
-            assert sys_ is not None and getattr(sys_, field) is not None, target
+def test_correlations_name_ranged_inputs_of_the_latest_snapshots(ds):
+    """Every declared correlation ties two ranged numbers the engine reads (none is ignored)."""
+    from qdb.contests import compile_plan
+    from qdb.uncertainty import _copula
+
+    m = ds.matchup()
+    plan = compile_plan(m)
+    assert 1 <= len(ds.catalog.correlations) <= 6
+    cop, warnings = _copula(m, plan.inputs)
+    assert warnings == []
+    assert cop is not None and len(cop.index) == 2 * len(ds.catalog.correlations)
 
 
 def test_latest_snapshots_have_dynamics_with_sources(ds):
