@@ -158,6 +158,12 @@ def highlights_problems(text: str, j: dict[str, Any], report_date: str) -> list[
             r = c["numbers_ratio"] if c["numbers_ratio"] >= 1 else 1 / c["numbers_ratio"]
             if not close_to(m["ratio"], r):
                 problems.append(f"{st}: ratio {m['ratio']} vs JSON {c['numbers_ratio']}")
+    # leakers in real units: leakage x launched, of launched (both from the JSON)
+    for c in crit:
+        if c.get("leakage") is None:
+            continue
+        pair = f"{round(c['leakage'] * c['red_units']):,} of {round(c['red_units']):,} "
+        accounted += [m.span() for m in re.finditer(re.escape(pair), text)]
     # data age: days between the snapshot and the report date
     as_of = min(dt.date.fromisoformat(d) for d in j["as_of"].values())
     days = (dt.date.fromisoformat(report_date) - as_of).days

@@ -104,6 +104,61 @@ def _backtest_losses(m: Matchup, a: Assessment, oryx: Path) -> dict[str, Any]:
     return {"contests": out}
 
 
+def _optimise_json(m: Matchup, budget: float | None) -> Any:
+    from qdb.optimize import optimize
+
+    return _as_json(optimize(m, budget if budget is not None else 1e9))
+
+
+_FORKED: Matchup | None = None
+"""The matchup a forked optimiser process reads (inherited at fork: nothing large is pickled)."""
+
+
+def _optimise_forked(budget: float | None) -> Any:
+    assert _FORKED is not None
+    return _optimise_json(_FORKED, budget)
+
+
+class _Background:
+    """The optimiser (the slowest analysis) in a second process while the rest is computed.
+
+    Where fork is unavailable, or the pool breaks, it runs in this process instead;
+    the result is the same either way (the optimiser is deterministic).
+    """
+
+    def __init__(self, m: Matchup, budget: float | None) -> None:
+        global _FORKED
+        self.m, self.budget = m, budget
+        self.pool: Any = None
+        self.job: Any = None
+        try:
+            import multiprocessing as mp
+
+            _FORKED = m
+            self.pool = mp.get_context("fork").Pool(1)
+            self.job = self.pool.apply_async(_optimise_forked, (budget,))
+        except (ValueError, OSError, ImportError):
+            self.close()
+        finally:
+            _FORKED = None
+
+    def result(self) -> Any:
+        try:
+            if self.job is not None:
+                return self.job.get()
+        except (OSError, EOFError, ImportError, AttributeError) as exc:  # a broken pool
+            _warn(f"report: optimiser process failed ({type(exc).__name__}); running it here")
+        finally:
+            self.close()
+        return _optimise_json(self.m, self.budget)
+
+    def close(self) -> None:
+        if self.pool is not None:
+            self.pool.terminate()
+            self.pool.join()
+            self.pool = None
+
+
 def _extras(
     m: Matchup,
     a: Assessment,
@@ -111,6 +166,7 @@ def _extras(
     budget: float | None,
     attacks: Path | None,
     oryx: Path | None,
+    optimiser: _Background | None = None,
 ) -> dict[str, Any]:
     """Obligations at the report date, projection, optimiser and back-tests, each optional."""
     extras: dict[str, Any] = {}
@@ -131,11 +187,13 @@ def _extras(
     if any(c.critical and not c.holds for c in a.contests):
 
         def opt() -> Any:
-            from qdb.optimize import optimize
-
-            return _as_json(optimize(m, budget if budget is not None else 1e9))
+            if optimiser is not None:
+                return optimiser.result()
+            return _optimise_json(m, budget)
 
         extras["optimization"] = _attempt("optimization", opt)
+    elif optimiser is not None:
+        optimiser.close()
     if attacks is not None:
         extras["backtest_raids"] = _attempt("raid back-test", lambda: _backtest_raids(m, attacks))
     if oryx is not None:
@@ -226,11 +284,15 @@ def report(
     prev = _previous(previous) if previous is not None else None
     m, res = matchup(data, blue, red, as_of, sets, scenario)
     print_warnings(res, quiet)
-    a = assess(m, samples=samples, seed=seed, confidence=confidence)
-    if data is None:
-        attacks = attacks or _shared_data("air_attacks", "missile_attacks_daily.csv")
-        oryx = oryx or _shared_data("oryx_scarnecchia")
-    extras = _extras(m, a, report_date, budget, attacks, oryx)
+    background = _Background(m, budget)
+    try:
+        a = assess(m, samples=samples, seed=seed, confidence=confidence)
+        if data is None:
+            attacks = attacks or _shared_data("air_attacks", "missile_attacks_daily.csv")
+            oryx = oryx or _shared_data("oryx_scarnecchia")
+        extras = _extras(m, a, report_date, budget, attacks, oryx, background)
+    finally:
+        background.close()
     if prev is not None:
         extras["previous"] = prev
     notes = []

@@ -1812,15 +1812,25 @@ def build_context(
         )
     failing = [c for c in crit if not c.holds]
     why = []
-    if any(c.law == "iamd" for c in failing):
-        why.append(
-            "Missiles and drones that get through hit cities, power plants and airbases; at the "
-            "leakage found, the air-defence magazines cannot protect them through a sustained campaign."
+    air_fail = [c for c in failing if c.law == "iamd" and c.leakage is not None]
+    if air_fail:
+        got = _join(
+            [
+                f"{fmt_num(round(c.leakage * c.red_units))} of {fmt_num(round(c.red_units))} "
+                + _join([names.cls_text(t, plural=True) for t in _contest_threats(m, c.id)])
+                for c in air_fail
+                if c.leakage is not None
+            ]
         )
-    if any(c.law != "iamd" for c in failing):
         why.append(
-            f"Where {red}'s numbers are not offset on land or in the air, the balance favours attrition, "
-            f"which {red}'s larger stocks and production sustain longer."
+            f"Over the modelled air campaign, {got} get through to cities, power plants and "
+            "airbases: the interceptor magazines cannot stop enough of a sustained campaign."
+        )
+    land_fail = [c for c in failing if c.law != "iamd"]
+    if land_fail:
+        why.append(
+            f"Where {red}'s numbers are not offset ({_join([short_title(c.title) for c in land_fail])}), "
+            f"the balance favours attrition, which {red}'s larger stocks and production sustain longer."
         )
     if not failing:
         why.append(
