@@ -1714,18 +1714,12 @@ def build_context(
     )
     aa.append(_h("Data reliability"))
     aa.append(_ul(_reliability(m)))
-    jrows = _judgement_rows(m, a)
-    if jrows:
-        aa.append(
-            doc.table(
-                "Figures in critical contests that rest on judgement (5% or more of a side's strength)",
-                ["Contest", "Side", "System", "Basis", "Share of strength"],
-                jrows,
-                widths=[2.2, 0.9, 2.6, 1.2, 0.9],
-                align="lllLr".lower(),
-                source="Source: provenance recorded with each figure in the data.",
-            )
+    aa.append(
+        _p(
+            "Annex C lists every source with its kind and the figures in critical contests that "
+            "rest on judgement."
         )
+    )
     aa.append(_h("Reproducing this report"))
     aa.append(
         _p(
@@ -1755,6 +1749,28 @@ def build_context(
             widths=[3.4, 1.9, 0.9, 0.8, 1.0],
             align="lllll",
             source="Source: the data files' source lists.",
+        )
+    )
+
+    jrows = _judgement_rows(m, a)
+    if jrows:
+        ac.append(
+            doc.table(
+                "Figures in critical contests that rest on judgement (5% or more of a side's strength)",
+                ["Contest", "Side", "System", "Basis", "Share of strength"],
+                jrows,
+                widths=[2.2, 0.9, 2.6, 1.2, 0.9],
+                align="lllLr".lower(),
+                source="Source: provenance recorded with each figure in the data.",
+            )
+        )
+    ac.append(
+        _p(
+            "The catalog's offset coefficients (what one counter unit is worth against one threat "
+            "unit), threat weights, acceptable leakage levels and the training and enabler "
+            "multipliers are analysts' judgement, each with a stated rationale and a range that "
+            "enters the probabilities; the interceptor kill probabilities and coverage are "
+            "calibrated on the raid records (annex B)."
         )
     )
 
