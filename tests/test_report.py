@@ -316,3 +316,21 @@ def test_probability_format(p: float, text: str) -> None:
     from qdb.report.fmt import fmt_prob
 
     assert fmt_prob(p) == text == prob_text(p)
+
+
+def test_what_if_edits_named_in_words(tmp_path: Path) -> None:
+    md = _unescape(
+        _report_md(
+            tmp_path,
+            "--set",
+            "ukraine:patriot.quantity+=4",
+            "--set",
+            "ukraine:training.air_defence*=1.1",
+        )
+    )
+    assert (
+        "This is a what-if assessment, not the baseline position. Changed from the data: "
+        "Ukraine's MIM-104 Patriot: quantity changed by 4; Ukraine's training (air defence) "
+        "multiplied by 1.1." in md
+    )
+    assert "patriot.quantity" not in md

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 import sys
 from enum import Enum
 from pathlib import Path
@@ -201,6 +202,35 @@ def _extras(
     return {k: v for k, v in extras.items() if v is not None}
 
 
+_EDIT = re.compile(r"^\s*([\w-]+):([\w-]+)\.([\w.-]+)\s*(\+=|\*=|=)\s*(.+?)\s*$")
+_OPS = {"+=": "changed by", "*=": "multiplied by", "=": "set to"}
+
+
+def _edit_words(edit: str, m: Matchup) -> str:
+    """``ukraine:patriot.quantity+=4`` -> ``Ukraine's MIM-104 Patriot: quantity changed by 4``.
+
+    The report names what was changed in words; an edit it cannot parse is quoted as given.
+    """
+    from qdb.report.context import side_label
+
+    mt = _EDIT.match(edit)
+    if mt is None:
+        return f"the edit {edit}"
+    side, target, field, op, value = mt.groups()
+    try:
+        inv = m.side(side)
+    except QdbError:
+        return f"the edit {edit}"
+    if target in ("training", "enablers"):
+        what = f"{target} ({field.replace('_', ' ')})"
+    elif target in ("munitions", "raids"):
+        what = f"{target} ({field.replace('_', ' ').replace('.', ', ')})"
+    else:
+        s = inv.system(target)
+        what = f"{s.name if s is not None else target}: {field.replace('_', ' ')}"
+    return f"{side_label(inv.side)}'s {what} {_OPS[op]} {value}"
+
+
 def _previous(path: Path) -> dict[str, Any]:
     import json
 
@@ -297,12 +327,10 @@ def report(
         extras["previous"] = prev
     notes = []
     if sets or scenario:
-        edits = ", ".join(sets or [])
-        what = " and ".join(
-            x for x in (edits and f"edits {edits}", scenario and f"scenario {scenario.name}") if x
-        )
+        edits = "; ".join(_edit_words(e, m) for e in sets or [])
+        what = "; ".join(x for x in (edits, scenario and f"the scenario in {scenario.name}") if x)
         notes.append(
-            f"What-if assessment: {what} applied to the data. This is not the baseline position."
+            f"This is a what-if assessment, not the baseline position. Changed from the data: {what}."
         )
     ctx = build_context(a, m, report_date=report_date, extras=extras, notes=notes)
     atomic_write_bytes(check_output_path(output), render(ctx, fmt.value))  # not an input

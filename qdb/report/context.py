@@ -874,14 +874,36 @@ def _prediction_annex(
             align="llll",
         )
     )
-    blocks.append(
-        _p(
-            "In-sample agreement shows only that the tuning worked; out-of-sample error is the "
-            "honest measure, and it is large for single raids: individual nights vary far more "
-            "than the campaign averages on which the verdicts rest. Contests with no back-test "
-            "rest on judgement, which their probabilities only partly capture."
-        )
+    text = (
+        "In-sample agreement shows only that the tuning worked; the error on data the model was "
+        "not tuned on is the honest measure."
     )
+    early = (bt_raids or {}).get("earlier") if bt_raids else None
+    if isinstance(early, Mapping) and early.get("by_class"):
+        errs = [
+            float(v["mean_abs_error"])
+            for v in early["by_class"].values()
+            if isinstance(v, Mapping) and v.get("mean_abs_error") is not None
+        ]
+        gaps = [
+            abs(float(v["predicted_leakage"]) - float(v["net_leakage"]))
+            for v in early["by_class"].values()
+            if isinstance(v, Mapping)
+            and v.get("predicted_leakage") is not None
+            and v.get("net_leakage") is not None
+        ]
+        if errs and gaps:
+            text += (
+                f" On the earlier window single raids miss their leakage by {100 * min(errs):.0f} "
+                f"to {100 * max(errs):.0f} percentage points on average, and the window's total "
+                f"leakage by {100 * min(gaps):.0f} to {100 * max(gaps):.0f} points: single nights "
+                "vary far more than the campaign averages on which the verdicts rest."
+            )
+    text += (
+        " Contests with no back-test rest on judgement, which their probabilities only partly "
+        "capture."
+    )
+    blocks.append(_p(text))
     return blocks
 
 
