@@ -334,3 +334,60 @@ def test_what_if_edits_named_in_words(tmp_path: Path) -> None:
         "multiplied by 1.1." in md
     )
     assert "patriot.quantity" not in md
+
+
+def test_backtest_annex_corrects_each_air_verdict_by_the_recorded_error() -> None:
+    """Hand-made back-test results in the shape of ``RaidBacktest.as_dict``: the annex sets
+    predicted beside reported leakage and re-judges the contest with the leakage scaled by
+    reported / predicted (known answer computed here from the assessment)."""
+    import math
+
+    from qdb.assess import assess
+    from qdb.io.load import load_dataset
+    from qdb.report import build_context, render
+
+    m = load_dataset(FIXTURE).dataset.matchup("ukraine", "russia")
+    a = assess(m, samples=0)
+    c = a.contest("air_defence")
+    assert c is not None and c.leakage is not None
+    cls = {
+        "raids": 12,
+        "launched": 300.0,
+        "reported_leakage": 0.3,
+        "net_leakage": 0.25,
+        "predicted_leakage": 0.5,
+        "mean_abs_error": 0.2,
+    }
+    bt = {
+        "window": {"from": "2024-10-03", "to_exclusive": "2025-01-01"},
+        "by_class": {"cruise_missile": cls},
+    }
+    losses = {
+        "contests": [
+            {
+                "contest": "armour",
+                "title": "Russian armour vs x",
+                "implied_ler": 1.2,
+                "observed_ler": 2.5,
+                "claims_ler_upper": None,
+                "balance": 0.62,
+                "balance_from_losses": 1.3,
+            }
+        ]
+    }
+    ctx = build_context(
+        a,
+        m,
+        report_date=dt.date(2025, 3, 1),
+        extras={"backtest_raids": {"calibration": bt}, "backtest_losses": losses},
+    )
+    md = _unescape(render(ctx, "md").decode())
+    annex = md[md.index("## Annex B") : md.index("## Annex C")]
+    assert "| Cruise missile | 12 | 300 | 30.0% | 25.0% | 50.0% | 20.0% |" in annex
+    b_adj = math.log(c.leakage * 0.25 / 0.5) / math.log(0.1)
+    verdict = "shortfall" if b_adj < 0.9 else "matched" if b_adj < 1.1 else "offset"
+    finding = md[md.index("### Russian cruise missiles") : md.index("## 2. ")]
+    assert f"the balance would be {b_adj:.2f} ({verdict})" in finding
+    # armour: the losses imply 1.3 (offset) against a modelled shortfall
+    assert "Observed equipment losses (Oryx) imply a balance of 1.30 (offset)" in md
+    assert "| Russian armour | Equipment losses |" in annex and "| disagrees |" in annex
