@@ -426,15 +426,15 @@ def compile_plan(m: Matchup) -> Plan:
             out.add(r.fires[1])
         return out
 
-    def ammo_slots(i: int) -> set[int]:
-        """A system's munition: its supply and every user it competes with."""
-        out: set[int] = set()
-        for mun in munitions:
-            if i in mun.users:
-                out |= {mun.stock, mun.per_day}
-                for u in mun.users:
-                    out |= sys_slots(u)
-        return out
+    # a system's munition: its supply and every user it competes with (once per munition)
+    ammo_group: dict[int, int] = {}
+    ammo_slots: list[set[int]] = []
+    for mun in munitions:
+        group = {mun.stock, mun.per_day}
+        for u in mun.users:
+            group |= sys_slots(u)
+            ammo_group[u] = len(ammo_slots)
+        ammo_slots.append(group)
 
     campaign_slots: set[int] = set()
     for layer in layers:
@@ -455,8 +455,13 @@ def compile_plan(m: Matchup) -> Plan:
             used = campaign_slots | {cc.acceptable}
         else:
             used = {cc.exponent}
+            groups = set()
             for i, w in cc.blue + cc.red:
-                used |= {w} | sys_slots(i) | ammo_slots(i)
+                used |= {w} | sys_slots(i)
+                if i in ammo_group:
+                    groups.add(ammo_group[i])
+            for k in groups:
+                used |= ammo_slots[k]
         contest_inputs[cc.id] = tuple(sorted(position[sl] for sl in used if sl in position))
     inputs = tuple(
         UncertainInput(ranged[s][0], ranged[s][1].low, ranged[s][1].estimate, ranged[s][1].high)
