@@ -429,9 +429,9 @@ def compile_plan(m: Matchup) -> Plan:
     # a system's munition: its supply and every user it competes with (once per munition)
     ammo_group: dict[int, int] = {}
     ammo_slots: list[set[int]] = []
-    for mun in munitions:
-        group = {mun.stock, mun.per_day}
-        for u in mun.users:
+    for entry_ in munitions:
+        group = {entry_.stock, entry_.per_day}
+        for u in entry_.users:
             group |= sys_slots(u)
             ammo_group[u] = len(ammo_slots)
         ammo_slots.append(group)
