@@ -205,7 +205,9 @@ def critical_systems(
         for s in wb:
             n2, nq2 = nb - nb_m[s], nqb - nb_m[s] * ev.q[s]
             mun = rationed.get(s)
-            if mun is not None:  # its shells go to the next guns in line
+            if mun is not None and (ev.fill[s] * avail[s]).any():
+                # its shells go to the next guns in line (a gun that got none frees none:
+                # the guns after it stay unsupplied)
                 sub, users, q_u, av_u = groups[mun.munition, mun.role]
                 av = av_u.copy()
                 av[users.index(s)] = 0.0
