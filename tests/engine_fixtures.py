@@ -13,8 +13,6 @@ from typing import Any
 
 from qdb.models import Catalog, Inventory, Matchup
 
-SRC = {"s": {"title": "t", "publisher": "p", "date": "2024-01-01", "url": "https://example.org"}}
-
 CLASSES: dict[str, dict[str, Any]] = {
     "tank": {"domain": "land", "branch": "ground", "unit": "tank", "unit_cost_musd": 5},
     "atgm": {"domain": "land", "branch": "special", "unit": "team", "unit_cost_musd": 1},
@@ -70,19 +68,10 @@ def inventory(
     munitions: dict[str, dict[str, Any]] | None = None,
     raids: list[dict[str, Any]] | None = None,
 ) -> Inventory:
-    return Inventory.model_validate(
-        {
-            "side": side,
-            "name": side,
-            "as_of": "2025-01-01",
-            "sources": SRC,
-            "training": {k: {"value": v, "rationale": "t"} for k, v in (training or {}).items()},
-            "enablers": {k: {"value": v, "rationale": "t"} for k, v in (enablers or {}).items()},
-            "systems": [{"source": "s", "name": s["id"], **s} for s in systems],
-            "munitions": {k: {"source": "s", **v} for k, v in (munitions or {}).items()},
-            "raids": raids or [],
-        }
-    )
+    """One side (the shared builder of ``tests/conftest.py``)."""
+    from tests.conftest import make_inventory
+
+    return make_inventory(side, systems, training, enablers, munitions, raids)
 
 
 def matchup(cat: Catalog, blue: Inventory, red: Inventory) -> Matchup:
