@@ -9,11 +9,21 @@ import math
 
 import numpy as np
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from numpy.testing import assert_allclose
 
-from qdb.contests import compile_plan
+from qdb.contests import compile_plan, evaluate
 from qdb.contests.plan import UncertainInput
-from tests.engine_fixtures import catalog, inventory, lanchester_contest, matchup
+from tests.engine_fixtures import (
+    catalog,
+    iamd_contest,
+    inventory,
+    lanchester_contest,
+    matchup,
+    reference_campaign,
+    sam,
+)
 
 # ---------------------------------------------------------------------------
 # The triangular draws: inverse CDF and the two-uniform construction
@@ -82,3 +92,370 @@ def test_plan_helpers_known_answers() -> None:
     # linear: beta = 1.5 / (30 / n_b): 20 -> 1.0, 10 -> 0.5, 40 -> 2.0
     assert_allclose(plan.balances(), [[1.0]])
     assert_allclose(plan.balances(np.array([[10.0, 40.0]])), [[0.5, 2.0]])
+
+
+# ---------------------------------------------------------------------------
+# Lanchester: empty, fractional and absent sides; several contests at once
+# ---------------------------------------------------------------------------
+
+
+def _duel(blue_qty: float, blue_rdy: float, red_qty: float, red_rdy: float):  # type: ignore[no-untyped-def]
+    """Linear law, quality 1 both sides: beta = N_blue / N_red."""
+    cat = catalog([lanchester_contest("c", "linear", {"tank": 1}, {"tank": 1})])
+    blue = inventory(
+        "ukraine", [{"id": "b", "class": "tank", "quantity": blue_qty, "readiness": blue_rdy}]
+    )
+    red = inventory(
+        "russia", [{"id": "r", "class": "tank", "quantity": red_qty, "readiness": red_rdy}]
+    )
+    return matchup(cat, blue, red)
+
+
+@pytest.mark.parametrize(
+    ("sides", "balance", "verdict", "numbers_ratio", "required"),
+    [
+        # N_blue = 1 * 0.5 = 0.5, N_red = 1: r = 2, beta = 1 / 2
+        ((1, 0.5, 1, 1.0), 0.5, "shortfall", 2.0, 2.0),
+        # N_red = 0.5, N_blue = 1: r = 0.5, beta = 2
+        ((1, 1.0, 1, 0.5), 2.0, "offset", 0.5, 0.5),
+        # no red: uncontested, blue outnumbers nothing: ratio 0
+        ((1, 1.0, 0, 1.0), None, "uncontested", 0.0, None),
+        ((1, 0.5, 0, 1.0), None, "uncontested", 0.0, None),
+        # neither side: uncontested, no ratio at all
+        ((0, 1.0, 0, 1.0), None, "uncontested", None, None),
+        # no blue against red: balance 0, ratio undefined
+        ((0, 1.0, 1, 1.0), 0.0, "shortfall", None, None),
+    ],
+)
+def test_lanchester_edges_known_answers(
+    sides: tuple[float, float, float, float],
+    balance: float | None,
+    verdict: str,
+    numbers_ratio: float | None,
+    required: float | None,
+) -> None:
+    from qdb.assess import assess
+
+    r = assess(_duel(*sides), with_critical=False).contests[0]
+    assert r.verdict == verdict
+    assert r.balance == (None if balance is None else pytest.approx(balance, rel=1e-12))
+    assert r.numbers_ratio == (
+        None if numbers_ratio is None else pytest.approx(numbers_ratio, rel=1e-12)
+    )
+    assert r.required_quality_ratio == (
+        None if required is None else pytest.approx(required, rel=1e-12)
+    )
+    contested = balance is not None and balance > 0
+    assert (r.quality_ratio is not None) == contested
+    assert (r.factors is not None) == contested
+    if contested:
+        assert r.quality_ratio == pytest.approx(1.0)
+        assert r.factors is not None
+        assert sum(r.factors.values()) == pytest.approx(math.log(balance), abs=1e-12)
+
+
+def test_two_lanchester_contests_keep_their_own_rows() -> None:
+    from qdb.assess import assess
+
+    # square: tanks 100 vs 200 -> (1/2)^2 = 0.25; linear: atgm teams 30 vs tanks 10,
+    # counters weight 1, threat weight 1: N_blue 30, N_red 10 -> beta = 3
+    cat = catalog(
+        [
+            lanchester_contest("sq", "square", {"tank": 1}, {"tank": 1}),
+            lanchester_contest("lin", "linear", {"tank": 1}, {"atgm": 1}),
+        ]
+    )
+    blue = inventory(
+        "ukraine",
+        [
+            {"id": "t", "class": "tank", "quantity": 100},
+            {"id": "a", "class": "atgm", "quantity": 30},
+        ],
+    )
+    red = inventory("russia", [{"id": "r", "class": "tank", "quantity": 200}])
+    a = assess(matchup(cat, blue, red), with_critical=False)
+    got = {r.id: (r.balance, r.numbers_ratio, r.exponent) for r in a.contests}
+    assert got["sq"] == (pytest.approx(0.25), pytest.approx(2.0), 2.0)
+    # linear: N_red = 200 tanks, N_blue = 30 teams: r = 200/30, beta = 30/200
+    assert got["lin"] == (pytest.approx(0.15), pytest.approx(200 / 30), 1.0)
+
+
+def test_detail_factors_per_column_equal_one_column_runs() -> None:
+    """Factors of many samples at once equal each sample's own (not pooled over samples)."""
+    from tests.test_contests import square_matchup
+
+    plan = compile_plan(square_matchup())
+    V = np.repeat(plan.values(), 3, axis=1)
+    for j, r in enumerate(plan.systems):
+        V[r.qty] *= [1.0, 0.3, 2.5] if j % 2 == 0 else [1.0, 1.7, 0.4]
+    many = evaluate(plan, V, detail=True)
+    assert many.factors is not None
+    for j in range(3):
+        one = evaluate(plan, V[:, j : j + 1], detail=True)
+        assert one.factors is not None
+        for k, f in many.factors.items():
+            assert_allclose(f[:, j], one.factors[k][:, 0], rtol=1e-12, atol=1e-15)
+    # the columns differ, so pooling them would show
+    assert not np.allclose(many.factors["equipment"][0, 1], many.factors["equipment"][0, 2])
+
+
+# ---------------------------------------------------------------------------
+# The air campaign: several threat systems of one class, raids launching a subset,
+# several fire units per layer, and many samples at once (blocks)
+# ---------------------------------------------------------------------------
+
+
+@st.composite
+def shared_class_campaigns(draw):  # type: ignore[no-untyped-def]
+    """Two missile systems of different quality (one engagement covers both), a drone."""
+    classes = {
+        "outer": sam(
+            draw(st.floats(0.2, 1.0)),
+            draw(st.floats(0.5, 4.0)),
+            [
+                {"threat": "missile", "pk": draw(st.floats(0.1, 0.9)), "shots": 2},
+                {"threat": "drone", "pk": draw(st.floats(0.1, 0.9)), "shots": 1},
+            ],
+        ),
+        "inner": sam(
+            draw(st.floats(0.2, 1.0)),
+            draw(st.floats(0.5, 4.0)),
+            [{"threat": "missile", "pk": draw(st.floats(0.1, 0.9)), "shots": 1}],
+        ),
+    }
+    blue = [
+        {
+            "id": f"{lid}{k}",
+            "class": lid,
+            "quantity": draw(st.integers(1, 5)),
+            "quality": draw(st.sampled_from([0.8, 1.0, 1.3])),
+            "stock": draw(st.integers(0, 30)),
+            "per_day": draw(st.sampled_from([0, 1.5])),
+        }
+        for lid in ("outer", "inner")
+        for k in range(draw(st.integers(1, 3)))
+    ]
+    red = [
+        {"id": "m1", "class": "missile", "quantity": draw(st.integers(0, 60)), "quality": 1.0},
+        {"id": "m2", "class": "missile", "quantity": draw(st.integers(0, 60)), "quality": 1.4},
+        {"id": "d", "class": "drone", "quantity": draw(st.integers(0, 200)), "per_day": 5},
+    ]
+    raids = [
+        {
+            "id": f"r{i}",
+            "every_days": draw(st.integers(1, 3)),
+            "first_day": draw(st.integers(0, 2)),
+            "size": {
+                sid: draw(st.integers(1, 25))
+                for sid in draw(st.sets(st.sampled_from(["m1", "m2", "d"]), min_size=1))
+            },
+        }
+        for i in range(draw(st.integers(1, 3)))
+    ]
+    cat = catalog(
+        [iamd_contest("missiles", ["missile"], 0.2), iamd_contest("drones", ["drone"])],
+        classes=classes,
+        layers=["outer", "inner"],
+        campaign_days=draw(st.integers(1, 8)),
+    )
+    return matchup(cat, inventory("ukraine", blue), inventory("russia", red, raids=raids))
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(shared_class_campaigns())
+def test_shared_threat_class_equals_literal_algorithm(m) -> None:  # type: ignore[no-untyped-def]
+    from qdb.assess import assess
+
+    ref = reference_campaign(m)
+    a = assess(m, with_critical=False)
+    for cid, (leak, worst) in ref["contests"].items():
+        r = a.contest(cid)
+        assert r is not None
+        if leak is None:
+            assert r.verdict == "uncontested"
+            continue
+        assert_allclose(r.leakage, leak, rtol=1e-9, atol=1e-12)
+        assert_allclose(r.worst_raid_leakage, worst, rtol=1e-9, atol=1e-12)
+    by = {s.system: s for s in a.campaign}
+    for sid, (fired, kills, exhausted) in ref["systems"].items():
+        assert_allclose([by[sid].fired, by[sid].kills], [fired, kills], rtol=1e-9, atol=1e-9)
+        assert by[sid].exhausted_day == exhausted
+
+
+def test_two_missile_systems_in_one_raid_by_hand() -> None:
+    from qdb.assess import assess
+
+    # one SAM unit, 4 rounds a raid, stock unlimited, coverage 1, pk 0.5, one shot each:
+    # 6 + 2 missiles fly, 8 wanted, 4 fired = half of each system engaged:
+    # kills m1 = 6 * 0.5 * 0.5 = 1.5, m2 = 2 * 0.5 * 0.5 = 0.5 -> leak 6 of 8 = 0.75
+    cat = catalog(
+        [iamd_contest("bmd", ["missile"], 0.1)],
+        classes={"sam": sam(1.0, 4, [{"threat": "missile", "pk": 0.5, "shots": 1}])},
+        layers=["sam"],
+        campaign_days=1,
+    )
+    blue = inventory("ukraine", [{"id": "s", "class": "sam", "quantity": 1}])
+    red = inventory(
+        "russia",
+        [
+            {"id": "m1", "class": "missile", "quantity": 6},
+            {"id": "m2", "class": "missile", "quantity": 2},
+        ],
+        raids=[{"id": "r", "every_days": 1, "size": {"m1": 6, "m2": 2}}],
+    )
+    r = assess(matchup(cat, blue, red), with_critical=False).contest("bmd")
+    assert r is not None
+    assert_allclose(r.leakage, 0.75)
+    assert_allclose(r.balance, math.log(0.75) / math.log(0.1))
+
+
+def _fixed_campaign(outer: bool = True):  # type: ignore[no-untyped-def]
+    """Two layers (two outer fire units), two missile systems of one class, three raids."""
+    cat = catalog(
+        [iamd_contest("missiles", ["missile"], 0.2), iamd_contest("drones", ["drone"])],
+        classes={
+            "outer": sam(
+                0.7,
+                2,
+                [
+                    {"threat": "missile", "pk": 0.6, "shots": 2},
+                    {"threat": "drone", "pk": 0.4, "shots": 1},
+                ],
+            ),
+            "inner": sam(0.9, 3, [{"threat": "missile", "pk": 0.5, "shots": 1}]),
+        },
+        layers=["outer", "inner"],
+        campaign_days=6,
+    )
+    blue = inventory(
+        "ukraine",
+        [
+            {"id": "o1", "class": "outer", "quantity": 3, "stock": 20, "per_day": 1},
+            {"id": "o2", "class": "outer", "quantity": 2, "quality": 1.3, "stock": 8},
+            {"id": "i1", "class": "inner", "quantity": 2, "stock": 12},
+        ][0 if outer else 2 :],
+    )
+    red = inventory(
+        "russia",
+        [
+            {"id": "m1", "class": "missile", "quantity": 60},
+            {"id": "m2", "class": "missile", "quantity": 30, "quality": 1.4},
+            {"id": "d", "class": "drone", "quantity": 100, "per_day": 5},
+        ],
+        raids=[
+            {"id": "big", "every_days": 3, "size": {"m1": 12, "m2": 6, "d": 30}},
+            {"id": "drones", "every_days": 1, "first_day": 1, "size": {"d": 10}},
+            {"id": "one", "every_days": 2, "first_day": 1, "size": {"m2": 4}},
+        ],
+    )
+    return matchup(cat, blue, red)
+
+
+def test_many_samples_in_blocks_equal_one_pass() -> None:
+    """Beyond two blocks of samples the campaign runs block by block: same numbers."""
+    import qdb.contests.iamd as iamd_mod
+
+    plan = compile_plan(_fixed_campaign())
+    block = getattr(iamd_mod, "BLOCK", 4096)
+    n = 2 * block + 37
+    rng = np.random.default_rng(3)
+    V = np.repeat(plan.values(), n, axis=1)
+    for r in plan.systems:
+        V[r.qty] = V[r.qty, 0] * rng.uniform(0.0, 2.0, n)
+    fast = evaluate(plan, V).balance
+    whole = evaluate(plan, V, detail=True).balance  # detail: one pass, never split
+    assert_allclose(fast, whole, rtol=1e-12, atol=0)
+    for j in (0, block - 1, block, n - 1):
+        assert_allclose(fast[:, j], evaluate(plan, V[:, j : j + 1]).balance[:, 0], rtol=1e-12)
+
+
+DETAIL = ("balance", "leakage", "worst_raid_leakage", "red_units", "blue_units", "fired", "kills")
+
+
+def test_detail_of_many_columns_equals_one_column_runs() -> None:
+    """The critical-system analysis evaluates samples with detail: each column on its own."""
+    plan = compile_plan(_fixed_campaign())
+    rng = np.random.default_rng(5)
+    V = np.repeat(plan.values(), 4, axis=1)
+    for r in plan.systems:
+        V[r.qty] = V[r.qty, 0] * rng.uniform(0.2, 2.0, 4)
+    many = evaluate(plan, V, detail=True)
+    for j in range(4):
+        one = evaluate(plan, V[:, j : j + 1], detail=True)
+        for name in DETAIL:
+            assert_allclose(getattr(many, name)[:, j], getattr(one, name)[:, 0], rtol=1e-12)
+        assert (many.exhausted_day[:, j] == one.exhausted_day[:, 0]).all()
+        for t, k in many.kills_by_class.items():
+            assert_allclose(k[:, j], one.kills_by_class[t][:, 0], rtol=1e-12)
+
+
+def test_a_layer_without_systems_does_not_stop_the_next() -> None:
+    from qdb.assess import assess
+
+    with_empty = assess(_fixed_campaign(outer=False), with_critical=False)
+    ref = reference_campaign(_fixed_campaign(outer=False))
+    for cid, (leak, worst) in ref["contests"].items():
+        r = with_empty.contest(cid)
+        assert r is not None and leak is not None
+        assert_allclose([r.leakage, r.worst_raid_leakage], [leak, worst], rtol=1e-9)
+    assert [s.system for s in with_empty.campaign] == ["i1"]
+    assert with_empty.campaign[0].fired > 0
+
+
+def _one_sam(red_qty: float, stock: float | None = None, first_day: int = 0):  # type: ignore[no-untyped-def]
+    cat = catalog(
+        [iamd_contest("bmd", ["missile"], 0.1)],
+        classes={"sam": sam(1.0, 4, [{"threat": "missile", "pk": 0.5, "shots": 1}])},
+        layers=["sam"],
+        campaign_days=4,
+    )
+    s: dict[str, object] = {"id": "s", "class": "sam", "quantity": 1}
+    if stock is not None:
+        s["stock"] = stock
+    blue = inventory("ukraine", [s])
+    red = inventory(
+        "russia",
+        [{"id": "m", "class": "missile", "quantity": red_qty}],
+        raids=[{"id": "r", "every_days": 2, "first_day": first_day, "size": {"m": 10}}],
+    )
+    return matchup(cat, blue, red)
+
+
+def test_raid_log_known_answer() -> None:
+    from qdb.assess import assess
+
+    # 10 missiles a raid on days 0 and 2 (20 in stock); 4 rounds, pk 0.5: 2 kills, 8 leak
+    a = assess(_one_sam(20), with_critical=False)
+    assert [(r.day, r.raid, r.launched, r.leaked) for r in a.raids] == [
+        (0, "r", (("missile", 10.0),), (("missile", 8.0),)),
+        (2, "r", (("missile", 10.0),), (("missile", 8.0),)),
+    ]
+
+
+def test_a_fraction_of_a_missile_leaks_in_proportion() -> None:
+    from qdb.assess import assess
+
+    # half a missile in stock: launched 0.5, all engaged, kills 0.25: leakage 0.5
+    r = assess(_one_sam(0.5), with_critical=False).contest("bmd")
+    assert r is not None
+    assert_allclose([r.leakage, r.worst_raid_leakage], [0.5, 0.5])
+
+
+def test_a_raid_that_launches_nothing_has_no_worst_leakage() -> None:
+    from qdb.assess import assess
+
+    r = assess(_one_sam(0), with_critical=False).contest("bmd")
+    assert r is not None
+    assert r.verdict == "uncontested" and r.balance is None
+    assert r.leakage is None and r.worst_raid_leakage is None
+
+
+def test_an_empty_magazine_is_exhausted_on_day_zero() -> None:
+    from qdb.assess import assess
+
+    # no rounds at all and the first raid on day 1: the magazine is empty from the start
+    a = assess(_one_sam(20, stock=0, first_day=1), with_critical=False)
+    assert [(s.system, s.fired, s.exhausted_day) for s in a.campaign] == [("s", 0.0, 0)]
+    b = assess(_one_sam(20, stock=6, first_day=1), with_critical=False)
+    # day 1: 4 fired (stock 2); day 3: 2 fired (stock 0) -> exhausted on day 3
+    assert [(s.system, s.fired, s.exhausted_day) for s in b.campaign] == [("s", 6.0, 3)]
