@@ -62,7 +62,7 @@ def _draws(plan: Plan, samples: int, seed: int) -> FloatArray:
 
 
 def _users_plan(plan: Plan, mun: Munition, q: FloatArray, avail: FloatArray) -> Any:
-    """A munition's users alone: (plan of them, their system indices, q rows, avail rows).
+    """A munition's users alone: (plan of them, system index -> row, q rows, avail rows).
 
     :func:`qdb.contests.ammunition.fill` on it gives the users' fills with the
     same operations as on the whole plan, at the cost of the group, not of every
@@ -70,13 +70,13 @@ def _users_plan(plan: Plan, mun: Munition, q: FloatArray, avail: FloatArray) -> 
     """
     from dataclasses import replace
 
-    users = list(mun.users)
+    users = {u: k for k, u in enumerate(mun.users)}
     sub = replace(
         plan,
         systems=tuple(plan.systems[u] for u in users),
         munitions=(replace(mun, users=tuple(range(len(users)))),),
     )
-    return sub, users, q[users], avail[users]
+    return sub, users, q[list(users)], avail[list(users)]
 
 
 def _campaign_without(
@@ -192,33 +192,47 @@ def critical_systems(
     }
     candidates: dict[int, dict[int, Any]] = {}  # system -> contest -> balances without it
 
-    for con in plan.contests:
-        if not isinstance(con, LanchesterContest) or con.index not in crit:
-            continue
+    freed: dict[int, Any] = {}  # rationed gun -> its munition's fills without it (users' rows)
+
+    units_, q_, fill_ = ev.units, ev.q, ev.fill  # narrowed (asserted above)
+
+    def land(con: LanchesterContest, only: set[int] | None) -> None:
+        """Balances of ``con`` without each blue member (running sums; ``only`` these)."""
         p = V[con.exponent]
         wb = {j: V[w] for j, w in con.blue}
-        nb_m = {j: wb[j] * ev.units[j] for j in wb}
+        nb_m = {j: wb[j] * units_[j] for j in wb}
         nb = sum(nb_m.values(), np.zeros(V.shape[1]))
-        nqb = sum((nb_m[j] * ev.q[j] for j in wb), np.zeros(V.shape[1]))
-        nr = sum((V[w] * ev.units[j] for j, w in con.red), np.zeros(V.shape[1]))
-        nqr = sum((V[w] * ev.units[j] * ev.q[j] for j, w in con.red), np.zeros(V.shape[1]))
+        nqb = sum((nb_m[j] * q_[j] for j in wb), np.zeros(V.shape[1]))
+        nr = sum((V[w] * units_[j] for j, w in con.red), np.zeros(V.shape[1]))
+        nqr = sum((V[w] * units_[j] * q_[j] for j, w in con.red), np.zeros(V.shape[1]))
         for s in wb:
-            n2, nq2 = nb - nb_m[s], nqb - nb_m[s] * ev.q[s]
+            if only is not None and s not in only:
+                continue
+            n2, nq2 = nb - nb_m[s], nqb - nb_m[s] * q_[s]
             mun = rationed.get(s)
-            if mun is not None and (ev.fill[s] * avail[s]).any():
+            if mun is not None and (fill_[s] * avail[s]).any():
                 # its shells go to the next guns in line (a gun that got none frees none:
                 # the guns after it stay unsupplied)
                 sub, users, q_u, av_u = groups[mun.munition, mun.role]
-                av = av_u.copy()
-                av[users.index(s)] = 0.0
-                f2 = ammunition_fill(sub, V, q_u, av)  # the law, on the users' rows only
-                for k, u in enumerate(users):
+                if s not in freed:
+                    av = av_u.copy()
+                    av[users[s]] = 0.0
+                    freed[s] = ammunition_fill(sub, V, q_u, av)  # the law, on the users' rows
+                f2 = freed[s]
+                for u, k in users.items():
                     if u in wb and u != s:
-                        d = wb[u] * avail[u] * (f2[k] - ev.fill[u])
-                        n2, nq2 = n2 + d, nq2 + d * ev.q[u]
+                        d = wb[u] * avail[u] * (f2[k] - fill_[u])
+                        n2, nq2 = n2 + d, nq2 + d * q_[u]
             with np.errstate(divide="ignore", invalid="ignore"):
                 beta = np.where(n2 > 0, (nq2 / n2) / (nqr / nr) / (nr / n2) ** p, 0.0)
             candidates.setdefault(s, {})[con.index] = np.where(nr > 0, beta, np.nan)
+
+    # contests that hold first (a system breaks only those); the others, later, only for
+    # the systems reported (their P(certified) and index without them)
+    lands = [c for c in plan.contests if isinstance(c, LanchesterContest) and c.index in crit]
+    for con in lands:
+        if base_j[con.index] in HOLDS:
+            land(con, None)
 
     iamd = [c for c in plan.contests if isinstance(c, IamdContest) and c.index in crit]
     if iamd:
@@ -243,6 +257,11 @@ def critical_systems(
                 rows = candidates.setdefault(j, {})
                 for c in iamd:
                     rows[c.index] = bal[c.index, k * n : (k + 1) * n]
+
+    reported = {s for s, rows in candidates.items() if breaks(rows)}
+    for con in lands:
+        if base_j[con.index] not in HOLDS:
+            land(con, reported)
 
     position = {cid: i for i, cid in enumerate(plan.contest_ids)}
     out: list[CriticalSystem] = []
