@@ -459,3 +459,86 @@ def test_an_empty_magazine_is_exhausted_on_day_zero() -> None:
     b = assess(_one_sam(20, stock=6, first_day=1), with_critical=False)
     # day 1: 4 fired (stock 2); day 3: 2 fired (stock 0) -> exhausted on day 3
     assert [(s.system, s.fired, s.exhausted_day) for s in b.campaign] == [("s", 6.0, 3)]
+
+
+def test_every_uncertain_input_is_named_by_its_what_if_target() -> None:
+    """Each ranged input's name is the target that edits it: setting it moves its slot only."""
+    from pathlib import Path
+
+    from qdb.io.load import load_dataset
+    from qdb.models.estimate import Estimate
+    from qdb.targets import parse_target, set_estimate
+
+    m = load_dataset(Path(__file__).parent / "data" / "mc").dataset.matchup()
+    plan = compile_plan(m)
+    kinds = {x.target.split(":")[0] + ":" + x.target.rsplit(".", 1)[-1] for x in plan.inputs}
+    assert {"ukraine:quantity", "russia:quantity", "ukraine:per_day"} <= kinds
+    assert len(plan.inputs) >= 10
+    for x, sl in zip(plan.inputs, plan.input_slot, strict=True):
+        assert plan.points[sl] == x.estimate
+        m2 = set_estimate(m, parse_target(x.target), Estimate.point(x.high + 1.0))
+        p2 = compile_plan(m2)
+        # the edited input is now a point: the slot holding high + 1 is its own
+        assert x.target not in {y.target for y in p2.inputs}
+        assert x.high + 1.0 in p2.points
+
+
+# ---------------------------------------------------------------------------
+# Ammunition: a munition without users, a gun without demand, demand below one round
+# ---------------------------------------------------------------------------
+
+ROCKET = {"rocket": {"domain": "land", "branch": "ground", "unit": "round", "unit_cost_musd": 0.01}}
+
+
+def _fires(blue_guns, blue_mun, red_guns, red_mun):  # type: ignore[no-untyped-def]
+    cat = catalog(
+        [lanchester_contest("fires", "linear", {"gun": 1}, {"gun": 1})], classes=dict(ROCKET)
+    )
+    blue = inventory("ukraine", blue_guns, munitions=blue_mun)
+    red = inventory("russia", red_guns, munitions=red_mun)
+    from qdb.assess import assess
+
+    r = assess(matchup(cat, blue, red), with_critical=False).contest("fires")
+    assert r is not None
+    return r
+
+
+def test_a_munition_nobody_fires_does_not_stop_rationing_the_others() -> None:
+    # gun rate 1.5. blue: 10 guns want 15 rounds/day, get 15 -> 10 units (rocket: no users,
+    # listed first). red: 20 guns want 30, get 15 -> half fire -> 10 units. linear: 10/10 = 1
+    r = _fires(
+        [{"id": "bg", "class": "gun", "quantity": 10}],
+        {"rocket": {"stock": 10, "per_day": 1}, "shell": {"stock": 0, "per_day": 15}},
+        [{"id": "rg", "class": "gun", "quantity": 20}],
+        {"shell": {"stock": 0, "per_day": 15}},
+    )
+    assert r.balance == pytest.approx(1.0)
+    assert (r.blue_units, r.red_units) == (pytest.approx(10.0), pytest.approx(10.0))
+
+
+def test_a_gun_with_no_demand_does_not_spoil_its_group() -> None:
+    # bg0 has no guns: demand 0, share 1 by convention, 0 units either way
+    r = _fires(
+        [
+            {"id": "bg", "class": "gun", "quantity": 10},
+            {"id": "bg0", "class": "gun", "quantity": 0},
+        ],
+        {"shell": {"stock": 0, "per_day": 15}},
+        [{"id": "rg", "class": "gun", "quantity": 20}],
+        {"shell": {"stock": 0, "per_day": 15}},
+    )
+    assert r.balance == pytest.approx(1.0)
+
+
+def test_demand_below_one_round_is_rationed_in_proportion() -> None:
+    # blue: 1 gun at readiness 0.5 wants 0.75 rounds/day, gets 0.375: share 0.5, 0.25 units;
+    # red: 1 gun, no munition entry (unlimited): 1 unit. linear: 0.25 / 1
+    r = _fires(
+        [{"id": "bg", "class": "gun", "quantity": 1, "readiness": 0.5}],
+        {"shell": {"stock": 0, "per_day": 0.375}},
+        [{"id": "rg", "class": "gun", "quantity": 1}],
+        {},
+    )
+    assert r.balance == pytest.approx(0.25)
+    assert r.factors is not None
+    assert r.factors["sustainment"] == pytest.approx(math.log(0.5))
