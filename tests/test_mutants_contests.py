@@ -542,3 +542,73 @@ def test_demand_below_one_round_is_rationed_in_proportion() -> None:
     assert r.balance == pytest.approx(0.25)
     assert r.factors is not None
     assert r.factors["sustainment"] == pytest.approx(math.log(0.5))
+
+
+# ---------------------------------------------------------------------------
+# evaluate(): "not applicable" is a float NaN; float warnings stay silent
+# ---------------------------------------------------------------------------
+
+
+def test_detail_arrays_are_float_nan_where_a_field_does_not_apply() -> None:
+    tank = {"id": "t", "class": "tank", "quantity": 10, "quality": 1.2}
+    cat = catalog(
+        [
+            lanchester_contest("land", "square", {"tank": 1}, {"tank": 1}),
+            iamd_contest("missiles", ["missile"], 0.2),
+        ],
+        classes={
+            "outer": sam(0.7, 2, [{"threat": "missile", "pk": 0.6, "shots": 2}]),
+        },
+        layers=["outer"],
+        campaign_days=3,
+    )
+    blue = inventory("ukraine", [tank, {"id": "o1", "class": "outer", "quantity": 2}])
+    red = inventory(
+        "russia",
+        [
+            {"id": "rt", "class": "tank", "quantity": 20},
+            {"id": "m1", "class": "missile", "quantity": 9},
+        ],
+        raids=[{"id": "r", "every_days": 1, "size": {"m1": 3}}],
+    )
+    plan = compile_plan(matchup(cat, blue, red))
+    V = plan.values()
+    ev = evaluate(plan, V, detail=True)
+    land, air = plan.contest_ids.index("land"), plan.contest_ids.index("missiles")
+    for arr in (ev.leakage, ev.worst_raid_leakage):
+        assert arr is not None and arr.dtype == np.float64
+        assert np.isnan(arr[land, 0]) and 0 < arr[air, 0] < 1
+    for k, f in ev.factors.items():
+        assert f.dtype == np.float64 and np.isnan(f[air, 0]), k
+        assert np.isfinite(f[land, 0]), k
+    assert set(ev.parts) == {"quality", "training", "technology"}
+    t = plan.system("blue", "t")
+    assert t is not None
+    assert ev.parts["quality"][t.index, 0] == 1.2
+    assert ev.parts["training"][t.index, 0] == 1.0 and ev.parts["technology"][t.index, 0] == 1.0
+
+
+@pytest.mark.parametrize(("blue_qty", "red_qty"), [(10, 0), (0, 10), (0, 0), (1, 1e200)], ids=str)
+def test_evaluate_raises_no_floating_point_warnings(blue_qty: float, red_qty: float) -> None:
+    """0/0, x/0 and overflow (1e200 squared, set past the loader's bounds) stay silent."""
+    import warnings
+
+    for law in ("linear", "square"):
+        cat = catalog([lanchester_contest("c", law, {"tank": 1}, {"tank": 1})])
+        plan = compile_plan(
+            matchup(
+                cat,
+                inventory("ukraine", [{"id": "b", "class": "tank", "quantity": 7}]),
+                inventory("russia", [{"id": "r", "class": "tank", "quantity": 9}]),
+            )
+        )
+        V = plan.values()
+        for role, sid, qty in (("blue", "b", blue_qty), ("red", "r", red_qty)):
+            row = plan.system(role, sid)
+            assert row is not None
+            V[row.qty] = qty
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            evaluate(plan, V, detail=True)
+            bal = evaluate(plan, V).balance[0, 0]
+        assert (bal != bal) == (red_qty == 0)
