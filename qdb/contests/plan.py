@@ -449,10 +449,16 @@ def compile_plan(m: Matchup) -> Plan:
         campaign_slots |= sys_slots(i)
     for rd in raids:
         campaign_slots |= {sl for _, sl in rd.size}
+
+    def ranged_of(slots: set[int]) -> set[int]:
+        """Input positions of the ranged slots among ``slots``."""
+        return {position[sl] for sl in slots if sl in position}
+
+    ammo_ranged = [ranged_of(g) for g in ammo_slots]  # joined per contest as sets (fast)
     contest_inputs: dict[str, tuple[int, ...]] = {}
     for cc in contests:
         if isinstance(cc, IamdContest):
-            used = campaign_slots | {cc.acceptable}
+            found = ranged_of(campaign_slots | {cc.acceptable})
         else:
             used = {cc.exponent}
             groups = set()
@@ -460,9 +466,10 @@ def compile_plan(m: Matchup) -> Plan:
                 used |= {w} | sys_slots(i)
                 if i in ammo_group:
                     groups.add(ammo_group[i])
+            found = ranged_of(used)
             for k in groups:
-                used |= ammo_slots[k]
-        contest_inputs[cc.id] = tuple(sorted(position[sl] for sl in used if sl in position))
+                found |= ammo_ranged[k]
+        contest_inputs[cc.id] = tuple(sorted(found))
     inputs = tuple(
         UncertainInput(ranged[s][0], ranged[s][1].low, ranged[s][1].estimate, ranged[s][1].high)
         for s in order_
