@@ -255,7 +255,7 @@ def shared_class_campaigns(draw):  # type: ignore[no-untyped-def]
     cat = catalog(
         [iamd_contest("missiles", ["missile"], 0.2), iamd_contest("drones", ["drone"])],
         classes=classes,
-        layers=["outer", "inner"],
+        layers=draw(st.permutations(["outer", "inner"])),
         campaign_days=draw(st.integers(1, 8)),
     )
     return matchup(cat, inventory("ukraine", blue), inventory("russia", red, raids=raids))
@@ -309,8 +309,14 @@ def test_two_missile_systems_in_one_raid_by_hand() -> None:
     assert_allclose(r.balance, math.log(0.75) / math.log(0.1))
 
 
-def _fixed_campaign(outer: bool = True):  # type: ignore[no-untyped-def]
+def _fixed_campaign(  # type: ignore[no-untyped-def]
+    outer: bool = True, per_unit: bool = False, layers: tuple[str, ...] = ("outer", "inner")
+):
     """Two layers (two outer fire units), two missile systems of one class, three raids."""
+    inner = sam(0.9, 3, [{"threat": "missile", "pk": 0.5, "shots": 1}])
+    if per_unit:  # coverage grows with the ready units
+        del inner["coverage"]
+        inner["coverage_per_unit"] = 0.4
     cat = catalog(
         [iamd_contest("missiles", ["missile"], 0.2), iamd_contest("drones", ["drone"])],
         classes={
@@ -322,9 +328,9 @@ def _fixed_campaign(outer: bool = True):  # type: ignore[no-untyped-def]
                     {"threat": "drone", "pk": 0.4, "shots": 1},
                 ],
             ),
-            "inner": sam(0.9, 3, [{"threat": "missile", "pk": 0.5, "shots": 1}]),
+            "inner": inner,
         },
-        layers=["outer", "inner"],
+        layers=list(layers),
         campaign_days=6,
     )
     blue = inventory(
@@ -612,3 +618,37 @@ def test_evaluate_raises_no_floating_point_warnings(blue_qty: float, red_qty: fl
             evaluate(plan, V, detail=True)
             bal = evaluate(plan, V).balance[0, 0]
         assert (bal != bal) == (red_qty == 0)
+
+
+@pytest.mark.parametrize("per_unit", [False, True])
+@pytest.mark.parametrize("layers", [("outer", "inner"), ("inner", "outer")])
+def test_campaign_slots_are_every_row_the_campaign_reads(
+    per_unit: bool, layers: tuple[str, ...]
+) -> None:
+    """Rows outside campaign_slots (and q/avail's own rows) can be garbage: same campaign."""
+    from qdb.contests.iamd import campaign_slots
+
+    plan = compile_plan(_fixed_campaign(per_unit=per_unit, layers=layers))
+    keep = set(campaign_slots(plan)) | {plan.one}
+    for r in plan.systems:  # what q and avail are made of
+        keep |= {r.qty, r.rdy, r.quality, r.training, *r.enablers}
+    V = plan.values()
+    V2 = V.copy()
+    V2[[i for i in range(len(V)) if i not in keep]] = np.nan
+    want, got = evaluate(plan, V).balance, evaluate(plan, V2).balance
+    assert np.isfinite(want).all()
+    assert_allclose(got, want, rtol=0, atol=0)
+    # and every slot listed is read: garbage in any one of them changes something
+    for sl in campaign_slots(plan):
+        V3 = V.copy()
+        V3[sl] = np.nan
+        assert np.isnan(evaluate(plan, V3).balance).any(), sl
+
+
+def test_no_systems_at_all() -> None:
+    cat = catalog([lanchester_contest("c", "linear", {"tank": 1}, {"tank": 1})])
+    plan = compile_plan(matchup(cat, inventory("ukraine", []), inventory("russia", [])))
+    ev = evaluate(plan, plan.values(), detail=True)
+    assert np.isnan(ev.balance).all()
+    assert ev.q is not None and ev.q.shape == (0, 1)
+    assert ev.units is not None and ev.units.shape == (0, 1)
