@@ -11,8 +11,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pytest
 
+import qdb.uncertainty as U
 from qdb.assess import assess
 from qdb.io.load import load_dataset
 from qdb.models import Matchup
@@ -75,3 +77,98 @@ def test_judgements_follow_the_per_sample_shares(mc: Matchup) -> None:
                 assert r.judgement == "uncontested"
             else:
                 assert r.judgement == judgement(p_off, p_hold, conf)
+
+
+# ---------------------------------------------------------------------------
+# Summaries: exact percentiles with bracketing, chunking, correlations, errors
+# ---------------------------------------------------------------------------
+
+
+def _data(kind: str) -> np.ndarray:
+    rng = np.random.default_rng(11)
+    if kind == "lognormal":
+        return rng.lognormal(size=3000)
+    if kind == "ties":  # ten values, many equal to every bracket edge
+        return rng.integers(0, 10, size=3000).astype(float)
+    if kind == "two":
+        return np.where(rng.random(3000) < 0.5, 0.7, 1.3)
+    return np.full(3000, 0.7)
+
+
+@pytest.mark.parametrize("cap", [60, 250, 1000])
+@pytest.mark.parametrize("kind", ["lognormal", "ties", "two", "constant"])
+def test_bracketed_percentiles_are_exact(cap: int, kind: str) -> None:
+    """Small pilots put the 5th/95th brackets at -inf/+inf; ties sit on the edges."""
+    data = _data(kind)
+    stored, bracketed = U._Quantiles(U.PERCENTILES, 10**9), U._Quantiles(U.PERCENTILES, cap)
+    for part in np.array_split(data, 37):
+        stored.add(part.copy())
+        bracketed.add(part.copy())
+    assert bracketed.brackets is not None and stored.brackets is None
+    want = np.percentile(data, U.PERCENTILES)
+    assert bracketed.result() == stored.result()
+    np.testing.assert_allclose(stored.result(), want, rtol=1e-14)
+    assert bracketed.n == stored.n == 3000
+
+
+def test_rank_and_interpolation_known_answers() -> None:
+    # (n-1)·pct/100: n 11, pct 5 -> 0.5 = (0, 0.5); n 3001, pct 95 -> 2850 = (2850, 0.0)
+    assert U._rank(11, 5) == (0, 0.5)
+    assert U._rank(3001, 95) == (2850, 0.0)
+    assert U._rank(4, 50) == (1, 0.5)
+    assert U._lerp(1.0, 3.0, 0.25) == 1.5
+    assert U._lerp(1.0, 3.0, 0.75) == 2.5
+    assert U._lerp(2.0, 2.0, 0.5) == 2.0
+    assert U._Quantiles(U.PERCENTILES, 10).result() == [None, None, None]
+
+
+def test_one_thread_many_chunks_equals_the_default(mc: Matchup, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    want = monte_carlo(mc, 1000, seed=4)
+    monkeypatch.setattr(U, "MAX_WORKERS", 1)
+    got = monte_carlo(mc, 1000, seed=4, chunk_size=96)  # eleven chunks, one thread
+    assert got == want
+    monkeypatch.setattr(U, "MAX_WORKERS", 2)
+    assert monte_carlo(mc, 1000, seed=4, chunk_size=96) == want  # two threads
+
+
+def test_sample_matrix_in_many_pieces_equals_one(mc: Matchup, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    inputs, X = sample_inputs(mc, 50)  # default seed 0
+    assert np.array_equal(X, sample_inputs(mc, 50, 0)[1])
+    assert X.dtype == np.float64 and X.shape == (50, len(inputs))
+    monkeypatch.setattr(U, "ELEMENT_BUDGET", 3 * len(inputs))  # pieces of 3 samples
+    assert np.array_equal(sample_inputs(mc, 50, 0)[1], X)
+
+
+def test_wrong_width_of_a_sample_matrix_is_a_one_line_error(mc: Matchup) -> None:
+    k = len(U.uncertain_inputs(mc))
+    with pytest.raises(U.SamplingError, match=rf"^expected {k} input columns, got {k - 1}$"):
+        U.evaluate_balances(mc, np.ones((2, k - 1)))
+
+
+CORRELATED = """
+classes:
+  gun: {domain: fires, branch: ground, unit: gun, unit_cost_musd: 1}
+contests:
+  - {id: fires, title: Fires, domain: fires, law: linear, threat: {gun: 1}, counters: {gun: 1}, rationale: r}
+correlations:
+  - {between: ['ukraine:a.quantity', 'russia:a.quantity'], rho: 0.9, rationale: r}
+"""
+RANGED = (
+    "  - {id: a, name: a, class: gun, quantity: {low: 10, estimate: 20, high: 40}, source: t}\n"
+)
+
+
+def test_monte_carlo_draws_through_the_declared_correlation() -> None:
+    """balance = N_blue / N_red: a rank correlation of 0.9 narrows its spread a lot."""
+    from tests.test_uncertainty import make
+
+    m = make(CORRELATED, RANGED, RANGED)
+    n = 4000
+    res = monte_carlo(m, n, seed=2)
+    _, X = sample_inputs(m, n, 2)
+    B = U.evaluate_balances(m, X)[:, 0]
+    got = [res.uncertainty["fires"][k] for k in ("balance_p05", "balance_p50", "balance_p95")]
+    np.testing.assert_allclose(got, np.percentile(B, U.PERCENTILES), rtol=1e-11)
+    assert res.p_offset["fires"] == pytest.approx(float((B >= 1.1).mean()), abs=1e-12)
+    # independent draws would spread the ratio far wider
+    assert got[2] / got[0] < 1.8
