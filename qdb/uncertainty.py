@@ -234,7 +234,7 @@ class _Sampler:
         for j in self._independent:
             self.inputs[j]._from_words(self._bgs[j].random_raw(n), out[j], tmp)
         if self.copula is not None:
-            from scipy.special import ndtr, ndtri
+            from qdb.normal import ndtr, ndtri
 
             idx = list(self.copula.index)
             Z = np.empty((len(idx), n), dtype=np.float64)
