@@ -172,3 +172,51 @@ def test_monte_carlo_draws_through_the_declared_correlation() -> None:
     assert res.p_offset["fires"] == pytest.approx(float((B >= 1.1).mean()), abs=1e-12)
     # independent draws would spread the ratio far wider
     assert got[2] / got[0] < 1.8
+
+
+def test_interpolation_rounds_exactly_like_numpy() -> None:
+    """numpy's lerp has two formulas (t < 0.5 and t >= 0.5); they round differently."""
+    rng = np.random.default_rng(8)
+    pairs = np.sort(rng.lognormal(size=(3000, 2)) * rng.choice([1e-3, 1.0, 1e3], (3000, 1)), axis=1)
+    for pct in (5, 25, 50, 75, 95):
+        k, t = U._rank(2, pct)
+        assert k == 0
+        got = np.array([U._lerp(a, b, t) for a, b in pairs])
+        want = np.percentile(pairs, pct, axis=1)
+        assert np.array_equal(got, want), pct
+
+
+@pytest.mark.parametrize("n", [1, 2, 3, 4, 5, 21])
+def test_stored_percentiles_of_few_values(n: int) -> None:
+    data = np.random.default_rng(n).lognormal(size=n)
+    q = U._Quantiles(U.PERCENTILES, 10**9)
+    q.add(data.copy())
+    # exact ranks ((n-1)·pct/100 split with divmod) may differ from numpy's float
+    # virtual index in the last bit
+    np.testing.assert_allclose(q.result(), np.percentile(data, U.PERCENTILES), rtol=1e-15)
+
+
+def test_threaded_run_with_correlations_and_run_record() -> None:
+    from tests.test_uncertainty import make
+
+    m = make(CORRELATED, RANGED, RANGED)
+    one = monte_carlo(m, 3000, seed=2)  # one chunk, one thread
+    two = monte_carlo(m, 3000, seed=2, chunk_size=1024)  # three chunks, two threads
+    assert one == two
+    assert (one.samples, one.seed) == (3000, 2)
+    assert one.inputs == ("ukraine:a.quantity", "russia:a.quantity") or set(one.inputs) == {
+        "ukraine:a.quantity",
+        "russia:a.quantity",
+    }
+    assert monte_carlo(m, 200) == monte_carlo(m, 200, 0)  # the default seed is 0
+
+
+def test_an_error_in_a_worker_thread_reaches_the_caller(mc: Matchup, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    def boom(plan, rows):  # type: ignore[no-untyped-def]
+        raise ArithmeticError("boom in a worker")
+
+    monkeypatch.setattr(U, "_balances", boom)
+    with pytest.raises(ArithmeticError, match="boom in a worker"):
+        monte_carlo(mc, 3000, seed=1, chunk_size=1024)  # two threads
+    with pytest.raises(ArithmeticError, match="boom in a worker"):
+        monte_carlo(mc, 100, seed=1)  # one thread
