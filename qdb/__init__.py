@@ -10,7 +10,6 @@ from __future__ import annotations
 from typing import Any
 
 from qdb.errors import DataError, EditError, QdbError
-
 from qdb.version import ENGINE_VERSION, __version__
 
 __all__ = [
