@@ -33,12 +33,12 @@ import math
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from qdb.verdicts import verdict
+from qdb.contests.plan import Plan, compile_plan
 from qdb.errors import SelectionError
 from qdb.models import Matchup
 from qdb.results import round_sig
-from qdb.contests.plan import Plan, compile_plan
 from qdb.uncertainty import SamplingError
+from qdb.verdicts import verdict
 
 if TYPE_CHECKING:
     import numpy as np
