@@ -30,13 +30,14 @@ def _without(m, side: str, sid: str):  # type: ignore[no-untyped-def]
     return set_estimate(m, parse_target(f"{side}:{sid}.quantity"), Estimate.point(0))
 
 
-def _oracle(m, samples: int, seed: int):  # type: ignore[no-untyped-def]
+def _oracle(m, samples: int, seed: int, confidence: float = 0.8):  # type: ignore[no-untyped-def]
     """{system: (flips, judgements without, p_certified without)} by re-assessing."""
-    base = assess(m, samples=samples, seed=seed, with_critical=False)
+    kw = {"samples": samples, "seed": seed, "confidence": confidence, "with_critical": False}
+    base = assess(m, **kw)
     crit = {c.id for c in base.contests if c.critical and c.judgement in HOLDS}
     out = {}
     for s in m.blue.systems:
-        a = assess(_without(m, m.blue.side, s.id), samples=samples, seed=seed, with_critical=False)
+        a = assess(_without(m, m.blue.side, s.id), **kw)
         changed = tuple(
             (c.id, c.judgement) for c in a.contests if c.id in crit and c.judgement not in HOLDS
         )
@@ -45,20 +46,29 @@ def _oracle(m, samples: int, seed: int):  # type: ignore[no-untyped-def]
     return base, out
 
 
-def _fires(ranged: bool):  # type: ignore[no-untyped-def]
-    """Linear fires contest; blue's two gun systems ration one shell supply best first."""
-    cat = catalog(
-        [
-            lanchester_contest("fires", "linear", {"gun": 1}, {"gun": 1}),
-            lanchester_contest("armour", "square", {"tank": 1}, {"tank": 1, "atgm": 0.5}),
+def _fires(ranged: bool, rich: bool = False):  # type: ignore[no-untyped-def]
+    """Linear fires contest; blue's two gun systems ration one shell supply best first.
+
+    ``rich``: red of quality 1.3 at readiness 0.8, a blue gun at readiness 0.7, a
+    critical contest that already fails and one nobody contests.
+    """
+    contests = [
+        lanchester_contest("fires", "linear", {"gun": 1}, {"gun": 1}),
+        lanchester_contest("armour", "square", {"tank": 1}, {"tank": 1, "atgm": 0.5}),
+    ]
+    if rich:
+        contests += [
+            lanchester_contest("atgm_only", "square", {"tank": 1}, {"atgm": 1}),
+            lanchester_contest("drones", "linear", {"drone": 1}, {"atgm": 1}),
         ]
-    )
+    cat = catalog(contests)
     red_guns = {"low": 9, "estimate": 12, "high": 16} if ranged else 12
     blue = inventory(
         "ukraine",
         [
             {"id": "g1", "class": "gun", "quantity": 8, "quality": 1.5},
-            {"id": "g2", "class": "gun", "quantity": 10, "quality": 1.0},
+            {"id": "g2", "class": "gun", "quantity": 10, "quality": 1.0}
+            | ({"readiness": 0.7, "quality": 1.3} if rich else {}),
             {"id": "t", "class": "tank", "quantity": 30, "quality": 1.6},
             {"id": "j", "class": "atgm", "quantity": 12},
         ],
@@ -67,7 +77,8 @@ def _fires(ranged: bool):  # type: ignore[no-untyped-def]
     red = inventory(
         "russia",
         [
-            {"id": "rg", "class": "gun", "quantity": red_guns},
+            {"id": "rg", "class": "gun", "quantity": red_guns}
+            | ({"quality": 1.3, "readiness": 0.8} if rich else {}),
             {"id": "rt", "class": "tank", "quantity": 34},
         ],
     )
@@ -111,20 +122,27 @@ def _air():  # type: ignore[no-untyped-def]
 
 
 @pytest.mark.parametrize(
-    ("build", "samples"),
+    ("build", "samples", "confidence"),
     [
-        (lambda: _fires(False), 0),
-        (lambda: _fires(True), 120),
-        (_air, 0),
-        (_air, 120),
+        (lambda: _fires(False), 0, 0.8),
+        (lambda: _fires(True), 120, 0.8),
+        (lambda: _fires(False, rich=True), 0, 0.8),
+        (lambda: _fires(True, rich=True), 120, 0.7),
+        (_air, 0, 0.8),
+        (_air, 120, 0.8),
+        (_air, 120, 0.6),
     ],
-    ids=["fires-point", "fires-sampled", "air-point", "air-sampled"],
+    ids=["fires-point", "fires-sampled", "rich-point", "rich-0.7", "air-point", "air", "air-0.6"],
 )
-def test_critical_systems_equal_re_assessing_without_each_system(build, samples: int) -> None:  # type: ignore[no-untyped-def]
+def test_critical_systems_equal_re_assessing_without_each_system(  # type: ignore[no-untyped-def]
+    build, samples: int, confidence: float
+) -> None:
     m = build()
     seed = 3
-    base, want = _oracle(m, samples, seed)
-    got = assess(m, samples=samples, seed=seed, critical_samples=samples).critical_systems
+    base, want = _oracle(m, samples, seed, confidence)
+    got = assess(
+        m, samples=samples, seed=seed, confidence=confidence, critical_samples=samples
+    ).critical_systems
     assert want, "the data must have a single point of failure to find"
     assert len(want) < len(m.blue.systems), "and a system that is not one"
     assert {c.id: c.judgements_without for c in got} == {k: v[0] for k, v in want.items()}
@@ -213,3 +231,82 @@ def test_assess_records_its_run() -> None:
         assess(m, confidence=0.5)
     with pytest.raises(ValueError, match=r"between 0\.5 and 1"):
         assess(m, confidence=1.0)
+
+
+def test_sampled_assessment_fields() -> None:
+    from qdb.verdicts import determination
+    from qdb.version import ENGINE_VERSION
+
+    m = _fires(True, rich=True)
+    seen: list[int] = []
+    a = assess(m, samples=80, critical_samples=40, options=[("x", 1)], progress=seen.append)
+    assert sum(seen) == 80
+    assert a.seed == 0 and a.critical_samples == 40
+    assert a.inputs_sha256 == inputs_digest(
+        m, [("x", 1), ("samples", 80), ("seed", 0), ("confidence", 0.8)]
+    )
+    assert a.determination == determination(a.p_certified, 0.8)
+    assert a.certified == (a.determination == "certified")
+    assert a.engine_version == ENGINE_VERSION
+    assert a.campaign_days == 90 and a.warnings == ()
+    by = {r.id: r for r in a.contests}
+    assert by["drones"].judgement == "uncontested" and by["drones"].p_holds == 1.0
+    for r in a.contests:
+        assert r.uncertainty is not None
+        assert r.p_holds == r.uncertainty["p_matched_or_offset"]
+    assert assess(m, engine_version="test-1", with_critical=False).engine_version == "test-1"
+
+
+def test_point_determination_certified_and_not() -> None:
+    cat = catalog([lanchester_contest("c", "linear", {"tank": 1}, {"tank": 1})])
+    red = inventory("russia", [{"id": "r", "class": "tank", "quantity": 5}])
+    for qty, det in ((10, "certified"), (3, "not_certified")):
+        blue = inventory("ukraine", [{"id": "b", "class": "tank", "quantity": qty}])
+        a = assess(matchup(cat, blue, red))
+        assert (a.determination, a.certified, a.p_certified) == (det, det == "certified", None)
+        assert a.critical_samples == 0
+
+
+def test_index_skips_uncontested_contests_wherever_they_are() -> None:
+    a = assess(_fires(False, rich=True), with_critical=False)
+    by = {r.id: r for r in a.contests}
+    contested = [by["fires"], by["armour"], by["atgm_only"]]
+    want = sum(r.weight * min(r.balance or 0.0, 1.0) for r in contested) / sum(
+        r.weight for r in contested
+    )
+    assert index_of([by["drones"], *contested]) == pytest.approx(want)
+    assert a.index == pytest.approx(want)
+
+
+def test_campaign_and_air_contributors_known_fields() -> None:
+    a = assess(_air(), with_critical=False)
+    rows = {s.system: s for s in a.campaign}
+    assert [(s.system, s.name, s.class_, s.layer, s.stock) for s in a.campaign] == [
+        ("o1", "o1", "outer", 0, 30.0),
+        ("o2", "o2", "outer", 0, 10.0),
+        ("i1", "i1", "inner", 1, None),
+    ]
+    o1 = dict(rows["o1"].kills_by_class)
+    assert set(o1) == {"missile", "drone"} and o1["missile"] > 0 and o1["drone"] > 0
+    assert dict(rows["i1"].kills_by_class)["drone"] == 0.0
+    assert rows["o1"].kills == pytest.approx(sum(o1.values()))
+    m, d = a.contest("missiles"), a.contest("drones")
+    assert m is not None and d is not None
+    assert [c.system for c in m.contributors_red] == ["m"]
+    assert [c.system for c in d.contributors_red] == ["d"]
+    assert {c.system for c in m.contributors_blue} == {"o1", "o2", "i1"}
+    assert {c.system for c in d.contributors_blue} == {"o1", "o2"}
+    assert (m.title, m.domain, m.rationale) == ("missiles", "air_defence", "t")
+    assert [r.launched for r in a.raids][:1] == [(("drone", 10.0), ("missile", 6.0))]
+
+
+def test_inputs_digest_sees_every_part() -> None:
+    m = _fires(False)
+    d = inputs_digest(m)
+    cat = m.catalog.model_copy(
+        update={"thresholds": m.catalog.thresholds.model_copy(update={"offset": 1.2})}
+    )
+    assert inputs_digest(replace(m, catalog=cat)) != d
+    assert inputs_digest(_without(m, "ukraine", "g1")) != d
+    assert inputs_digest(_without(m, "russia", "rg")) != d
+    assert inputs_digest(replace(m, options=(("samples", 3),))) != d
