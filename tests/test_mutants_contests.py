@@ -652,3 +652,88 @@ def test_no_systems_at_all() -> None:
     assert np.isnan(ev.balance).all()
     assert ev.q is not None and ev.q.shape == (0, 1)
     assert ev.units is not None and ev.units.shape == (0, 1)
+
+
+def test_plan_rows_carry_their_names() -> None:
+    """Fields the report and the critical-system analysis read off the compiled plan."""
+    cat = catalog(
+        [
+            lanchester_contest("fires", "linear", {"gun": 1}, {"gun": 1}),
+            {**iamd_contest("bmd", ["missile"], 0.2), "critical": False, "weight": 2.0},
+        ],
+        classes={"sam": sam(0.5, 2, [{"threat": "missile", "pk": 0.5, "shots": 1}])},
+        layers=["sam"],
+    )
+    blue = inventory(
+        "ukraine",
+        [
+            {"id": "g2", "class": "gun", "quantity": {"low": 2, "estimate": 3, "high": 7}},
+            {"id": "g1", "class": "gun", "quantity": 4, "name": "Gun one"},
+            {"id": "s", "class": "sam", "quantity": 1},
+        ],
+        munitions={"shell": {"stock": 10, "per_day": 1}},
+    )
+    red = inventory(
+        "russia",
+        [
+            {"id": "rg", "class": "gun", "quantity": 5},
+            {"id": "m", "class": "missile", "quantity": 9},
+        ],
+        raids=[{"id": "r", "every_days": 1, "size": {"m": 3}}],
+    )
+    plan = compile_plan(matchup(cat, blue, red))
+    g1, g2 = plan.system("blue", "g1"), plan.system("blue", "g2")
+    assert g1 is not None and g2 is not None
+    assert (g1.side, g1.role, g1.name, g1.class_) == ("ukraine", "blue", "Gun one", "gun")
+    [mun] = plan.munitions
+    assert (mun.role, mun.munition, mun.users) == ("blue", "shell", (g1.index, g2.index))
+    assert [(lay.position, lay.class_) for lay in plan.layers] == [(0, "sam")]
+    assert plan.critical == (True, False) and plan.weights == (1.0, 2.0)
+    [x] = plan.inputs
+    assert (x.target, x.low, x.estimate, x.high) == ("ukraine:g2.quantity", 2, 3, 7)
+    assert plan.contest_inputs == {"fires": (0,), "bmd": ()}
+    assert plan.point_values().dtype == np.float64 and plan.values().dtype == np.float64
+
+
+def test_contest_inputs_hold_every_input_that_moves_the_contest() -> None:
+    """Sensitivity samples only a contest's inputs: any input that moves it must be listed."""
+    from pathlib import Path
+
+    from qdb.io.load import load_dataset
+
+    plan = compile_plan(load_dataset(Path(__file__).parent / "data" / "mc").dataset.matchup())
+    V = plan.values()
+    base = evaluate(plan, V).balance[:, 0]
+    moved: dict[str, set[int]] = {cid: set() for cid in plan.contest_ids}
+    for j, (x, sl) in enumerate(zip(plan.inputs, plan.input_slot, strict=True)):
+        for v in (x.low, x.high):
+            W = V.copy()
+            W[sl] = v
+            b = evaluate(plan, W).balance[:, 0]
+            for c, cid in enumerate(plan.contest_ids):
+                if not (b[c] == base[c] or (b[c] != b[c] and base[c] != base[c])):
+                    moved[cid].add(j)
+    assert any(moved.values())
+    for cid in plan.contest_ids:
+        assert moved[cid] <= set(plan.contest_inputs[cid]), cid
+
+
+def test_a_raid_naming_an_absent_system_still_launches_the_others() -> None:
+    from qdb.assess import assess
+
+    cat = catalog(
+        [iamd_contest("bmd", ["missile"], 0.1)],
+        classes={"sam": sam(1.0, 4, [{"threat": "missile", "pk": 0.5, "shots": 1}])},
+        layers=["sam"],
+        campaign_days=1,
+    )
+    blue = inventory("ukraine", [{"id": "s", "class": "sam", "quantity": 1}])
+    red = inventory(
+        "russia",
+        [{"id": "m", "class": "missile", "quantity": 10}],
+        raids=[{"id": "r", "every_days": 1, "size": {"gone": 5, "m": 10}}],
+    )
+    r = assess(matchup(cat, blue, red), with_critical=False).contest("bmd")
+    assert r is not None
+    # 10 launched, 4 rounds at pk 0.5: 2 kills, 8 leak
+    assert r.leakage == pytest.approx(0.8)
