@@ -220,3 +220,30 @@ def test_an_error_in_a_worker_thread_reaches_the_caller(mc: Matchup, monkeypatch
         monte_carlo(mc, 3000, seed=1, chunk_size=1024)  # two threads
     with pytest.raises(ArithmeticError, match="boom in a worker"):
         monte_carlo(mc, 100, seed=1)  # one thread
+
+
+def test_one_sample_is_allowed_and_a_boolean_seed_is_not(mc: Matchup) -> None:
+    assert monte_carlo(mc, 1, seed=0).samples == 1
+    for seed in (True, False):
+        with pytest.raises(U.SamplingError, match="--seed must be a non-negative integer"):
+            monte_carlo(mc, 10, seed=seed)  # type: ignore[arg-type]
+    with pytest.raises(U.SamplingError, match="--samples must be a positive integer"):
+        monte_carlo(mc, 0)
+
+
+def test_unusable_correlations_warn_in_words(mc: Matchup) -> None:
+    from tests.test_uncertainty import make
+
+    same = CORRELATED.replace("'russia:a.quantity'", "'ukraine:a.quantity'")
+    res = monte_carlo(make(same, RANGED, RANGED), 10)
+    assert res.warnings == [
+        "correlation between ukraine:a.quantity and ukraine:a.quantity (rho 0.9) ignored: "
+        "both name the same input"
+    ]
+    absent = CORRELATED.replace("'russia:a.quantity'", "'catalog:contests.fires.weight'")
+    res = monte_carlo(make(absent, RANGED, RANGED), 10)
+    assert len(res.warnings) == 1
+    assert res.warnings[0].startswith(
+        "correlation between ukraine:a.quantity and catalog:contests.fires.weight (rho 0.9) "
+        "ignored: catalog:contests.fires.weight: "
+    )
