@@ -102,6 +102,8 @@ def test_monte_carlo_verdicts_round_like_the_point_verdict(
     crit = assess(m, samples=64, seed=1).critical_systems
     assert [(c.id, c.judgements_without) for c in crit] == [("b", (("c", "shortfall"),))]
     assert crit[0].flips == ("c",) and crit[0].index_without == 0.0
+    # nothing is ranged: the samples are all the point, so no probability is reported
+    assert crit[0].p_certified_without is None and crit[0].p_certified_drop is None
 
 
 @pytest.mark.parametrize(
