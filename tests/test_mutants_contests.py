@@ -737,3 +737,42 @@ def test_a_raid_naming_an_absent_system_still_launches_the_others() -> None:
     assert r is not None
     # 10 launched, 4 rounds at pk 0.5: 2 kills, 8 leak
     assert r.leakage == pytest.approx(0.8)
+
+
+def test_raid_log_sums_threat_systems_of_one_class() -> None:
+    from qdb.assess import assess
+
+    # m1 6 + m2 2 = 8 missiles launched, 4 rounds at pk 0.5 kill 2: 6 leak (as by hand above)
+    cat = catalog(
+        [iamd_contest("bmd", ["missile"], 0.1)],
+        classes={"sam": sam(1.0, 4, [{"threat": "missile", "pk": 0.5, "shots": 1}])},
+        layers=["sam"],
+        campaign_days=1,
+    )
+    blue = inventory("ukraine", [{"id": "s", "class": "sam", "quantity": 1}])
+    red = inventory(
+        "russia",
+        [
+            {"id": "m1", "class": "missile", "quantity": 6},
+            {"id": "m2", "class": "missile", "quantity": 2},
+        ],
+        raids=[{"id": "r", "every_days": 1, "size": {"m1": 6, "m2": 2}}],
+    )
+    a = assess(matchup(cat, blue, red), with_critical=False)
+    assert [(r.launched, r.leaked) for r in a.raids] == [((("missile", 8.0),), (("missile", 6.0),))]
+    r = a.contest("bmd")
+    assert r is not None and (r.blue_units, r.red_units) == (1.0, 8.0)
+
+
+def test_a_full_leak_scores_plus_zero_and_fractions_score() -> None:
+    import math as _m
+
+    from qdb.assess import assess
+
+    # no interceptor rounds at all: everything leaks, beta = ln 1 / ln 0.1 = 0, printed "0"
+    r = assess(_one_sam(20, stock=0), with_critical=False).contest("bmd")
+    assert r is not None and r.leakage == 1.0
+    assert r.balance == 0.0 and _m.copysign(1.0, r.balance) == 1.0
+    # half a missile launched, leakage 0.5: beta = ln 0.5 / ln 0.1
+    h = assess(_one_sam(0.5), with_critical=False).contest("bmd")
+    assert h is not None and h.balance == pytest.approx(_m.log(0.5) / _m.log(0.1))
