@@ -141,12 +141,20 @@ def judgement_sentence(r: ContestResult, confidence: float) -> str | None:
 
 
 def fmt_prob(p: float | None) -> str:
-    """A probability as a percentage; below 1% as "< 1%" and above 99% as "> 99%"."""
+    """A Monte Carlo probability as a percentage: below 1% as "< 1%", above 99% as "> 99%".
+
+    A share of samples is never certain: none of 4,000 draws is "< 1%", not 0%.
+
+    Examples
+    --------
+    >>> fmt_prob(0.0), fmt_prob(0.004), fmt_prob(0.33275), fmt_prob(1.0)
+    ('< 1%', '< 1%', '33%', '> 99%')
+    """
     if p is None:
         return "—"
-    if 0 < p < 0.01:
+    if p < 0.01:
         return "< 1%"
-    if 0.99 < p < 1:
+    if p > 0.99:
         return "> 99%"
     return f"{100 * p:.0f}%"
 
