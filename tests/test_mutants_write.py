@@ -104,3 +104,69 @@ def test_remove_a_system_the_file_lacks(text: str) -> None:
     with pytest.raises(EditError) as e:
         edit_text(text, _remove("zz"), label="ukraine.yaml")
     assert str(e.value) == "remove ukraine:zz: --write cannot find the system in ukraine.yaml"
+
+
+# ---------------------------------------------------------------------------
+# Scalars as written, line ends, and the changed-since-read refusal
+# ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("value", "text"),
+    [
+        (True, "true"),
+        (False, "false"),
+        ([1, "a", True], "[1, a, true]"),
+        (("x",), "[x]"),
+        ("a b", "a b"),  # plain
+        ("a: b", '"a: b"'),  # would be a mapping: quoted
+        ("yes", '"yes"'),  # YAML 1.1 booleans and null are quoted, any case
+        ("Yes", '"Yes"'),
+        ("NULL", '"NULL"'),
+        ("Київ", '"Київ"'),  # non-ASCII kept as is, not \\u-escaped
+        (2.5, "2.5"),
+    ],
+)
+def test_scalar_text_known_answers(value: object, text: str) -> None:
+    from qdb.io.write import _scalar_text
+
+    assert _scalar_text(value) == text
+
+
+@pytest.mark.parametrize(
+    ("text", "pos", "end"),
+    [
+        ("ab\r\ncd", 1, 2),  # the line's CR LF starts at 2
+        ("ab\r\ncd", 4, 2),  # just past a newline: the line that newline ends
+        ("ab\ncd\n", 6, 5),
+        ("\r\nx", 0, 0),
+        ("ab", 0, 2),  # no newline: the end of the text
+        ("ab\n", 0, 2),
+        ("\nab", 1, 0),
+        ("\nab", 0, 0),
+        ("\r\nab", 2, 0),
+        ("\nab\r", 1, 0),
+        ("\nab\r", 0, 0),
+        ("x\r\ny\r\n", 5, 4),
+    ],
+)
+def test_line_end_known_answers(text: str, pos: int, end: int) -> None:
+    from qdb.io.write import _line_end
+
+    assert _line_end(text, pos) == end
+
+
+def test_a_file_changed_since_it_was_read_is_refused_untouched(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from qdb.errors import DataError
+    from qdb.io.write import FileChange, WritePlan, write_plan
+
+    p = tmp_path / "x.yaml"
+    p.write_bytes(b"a: 1\n")
+    change = FileChange(p, "x.yaml", b"a: 0\n", b"a: 2\n")  # read when it said 0
+    with pytest.raises(DataError) as e:
+        write_plan(WritePlan((change,)), tmp_path)
+    assert str(e.value) == "x.yaml:1:1: changed since qdb read it; nothing written, run again"
+    assert p.read_bytes() == b"a: 1\n"
+    ok = FileChange(p, "x.yaml", b"a: 1\n", b"a: 2\n")
+    assert write_plan(WritePlan((ok,)), tmp_path) == ["x.yaml"]
+    assert p.read_bytes() == b"a: 2\n"
