@@ -314,3 +314,17 @@ def test_inputs_digest_sees_every_part() -> None:
     assert inputs_digest(_without(m, "ukraine", "g1")) != d
     assert inputs_digest(_without(m, "russia", "rg")) != d
     assert inputs_digest(replace(m, options=(("samples", 3),))) != d
+
+
+def test_inputs_digest_option_values_key_order_and_non_ascii() -> None:
+    m = _fires(False)
+    assert inputs_digest(m, [("samples", 10)]) != inputs_digest(m, [("samples", 20)])
+    # the same catalog with its classes listed in another order is the same input
+    data = m.catalog.model_dump(mode="python", by_alias=True)
+    data["classes"] = dict(reversed(list(data["classes"].items())))
+    other = type(m.catalog).model_validate(data)
+    assert list(other.classes) != list(m.catalog.classes)
+    assert inputs_digest(replace(m, catalog=other)) == inputs_digest(m)
+    # names outside ASCII are hashed, not refused
+    cyr = inventory("ukraine", [{"id": "g", "class": "gun", "quantity": 1, "name": "Гармата"}])
+    assert len(inputs_digest(replace(m, blue=cyr))) == 64
