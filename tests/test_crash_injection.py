@@ -240,11 +240,6 @@ else:
 sys.stdout.write("finished\n")
 """
 
-JOURNAL_TEMP_LEAK = pytest.mark.xfail(
-    strict=True,
-    reason="a kill while the journal is staged leaves '..qdb-journal.json.*.tmp': recover's "
-    "stale-temp sweep only removes names containing '.yaml.' (harmless, never read as data)",
-)
 
 # (kind, point, nth call of that point, expected contents after the next run's recovery)
 # multi-file call order: temps a, b, journal; renames journal, a, b; directory fsyncs
@@ -255,8 +250,8 @@ KILLS = [
     ("single", "after", 1, "new"),
     ("multi", "half", 1, "old"),
     ("multi", "half", 2, "old"),
-    pytest.param("multi", "half", 3, "old", marks=JOURNAL_TEMP_LEAK),
-    pytest.param("multi", "rename", 1, "old", marks=JOURNAL_TEMP_LEAK),
+    ("multi", "half", 3, "old"),
+    ("multi", "rename", 1, "old"),
     ("multi", "rename", 2, "new"),
     ("multi", "rename", 3, "new"),  # between the two files
     ("multi", "after", 2, "new"),

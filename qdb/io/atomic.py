@@ -440,7 +440,7 @@ def recover(folder: Path | str) -> bool:
 
 
 def _remove_stale_temps(folder: Path) -> None:
-    """Remove files staged by a commit that died before its journal (never data)."""
+    """Remove files staged by a commit that died before its journal was in place (never data)."""
     for sub in (folder, folder / "force_inventories", folder / "commitments"):
         with contextlib.suppress(OSError):
             for p in sub.iterdir():
@@ -448,7 +448,11 @@ def _remove_stale_temps(folder: Path) -> None:
                 if (
                     name.startswith(".")
                     and name.endswith(".tmp")
-                    and (".yaml." in name.lower() or ".yml." in name.lower())
+                    and (
+                        ".yaml." in name.lower()
+                        or ".yml." in name.lower()
+                        or name.startswith(f".{JOURNAL}.")  # the journal, staged then killed
+                    )
                     and time.time() - p.lstat().st_mtime > 600  # not another run's, in flight
                 ):
                     p.unlink()
