@@ -216,3 +216,25 @@ def reference_campaign(m: Matchup) -> dict[str, Any]:
                 worst = r if worst is None else max(worst, r)
         out["contests"][con.id] = (lea / lau if lau > 0 else None, worst)
     return out
+
+
+def assert_matches_reference(m: Matchup) -> None:
+    """The engine's campaign equals :func:`reference_campaign` on ``m`` (1e-9)."""
+    from numpy.testing import assert_allclose
+
+    from qdb.assess import assess
+
+    ref = reference_campaign(m)
+    a = assess(m, with_critical=False)
+    for cid, (leak, worst) in ref["contests"].items():
+        r = a.contest(cid)
+        assert r is not None
+        if leak is None:
+            assert r.verdict == "uncontested"
+            continue
+        assert_allclose(r.leakage, leak, rtol=1e-9, atol=1e-12)
+        assert_allclose(r.worst_raid_leakage, worst, rtol=1e-9, atol=1e-12)
+    by = {s.system: s for s in a.campaign}
+    for sid, (fired, kills, exhausted) in ref["systems"].items():
+        assert_allclose([by[sid].fired, by[sid].kills], [fired, kills], rtol=1e-9, atol=1e-9)
+        assert by[sid].exhausted_day == exhausted

@@ -10,11 +10,11 @@ from numpy.testing import assert_allclose
 
 from qdb.assess import assess
 from tests.engine_fixtures import (
+    assert_matches_reference,
     catalog,
     iamd_contest,
     inventory,
     matchup,
-    reference_campaign,
     sam,
 )
 
@@ -158,13 +158,7 @@ def test_two_layers_priorities_and_quality_by_hand() -> None:
 
 
 def test_agrees_with_reference_on_hand_case() -> None:
-    m = two_layers()
-    ref = reference_campaign(m)
-    a = assess(m, with_critical=False)
-    for cid, (leak, worst) in ref["contests"].items():
-        r = a.contest(cid)
-        assert r is not None
-        assert_allclose([r.leakage, r.worst_raid_leakage], [leak, worst], rtol=1e-12)
+    assert_matches_reference(two_layers())
 
 
 def test_coverage_per_unit_grows_with_ready_units() -> None:
@@ -321,17 +315,4 @@ def campaigns(draw):  # type: ignore[no-untyped-def]
 @settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(campaigns())
 def test_engine_equals_literal_algorithm(m) -> None:  # type: ignore[no-untyped-def]
-    ref = reference_campaign(m)
-    a = assess(m, with_critical=False)
-    for cid, (leak, worst) in ref["contests"].items():
-        r = a.contest(cid)
-        assert r is not None
-        if leak is None:
-            assert r.verdict == "uncontested"
-            continue
-        assert_allclose(r.leakage, leak, rtol=1e-9, atol=1e-12)
-        assert_allclose(r.worst_raid_leakage, worst, rtol=1e-9, atol=1e-12)
-    by = {s.system: s for s in a.campaign}
-    for sid, (fired, kills, exhausted) in ref["systems"].items():
-        assert_allclose([by[sid].fired, by[sid].kills], [fired, kills], rtol=1e-9, atol=1e-9)
-        assert by[sid].exhausted_day == exhausted
+    assert_matches_reference(m)

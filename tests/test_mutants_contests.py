@@ -16,6 +16,7 @@ from numpy.testing import assert_allclose
 from qdb.contests import compile_plan, evaluate
 from qdb.contests.plan import UncertainInput
 from tests.engine_fixtures import (
+    assert_matches_reference,
     catalog,
     iamd_contest,
     inventory,
@@ -264,30 +265,12 @@ def shared_class_campaigns(draw):  # type: ignore[no-untyped-def]
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(shared_class_campaigns())
 def test_shared_threat_class_equals_literal_algorithm(m) -> None:  # type: ignore[no-untyped-def]
-    from qdb.assess import assess
 
-    ref = reference_campaign(m)
-    a = assess(m, with_critical=False)
-    for cid, (leak, worst) in ref["contests"].items():
-        r = a.contest(cid)
-        assert r is not None
-        if leak is None:
-            assert r.verdict == "uncontested"
-            continue
-        assert_allclose(r.leakage, leak, rtol=1e-9, atol=1e-12)
-        assert_allclose(r.worst_raid_leakage, worst, rtol=1e-9, atol=1e-12)
-    by = {s.system: s for s in a.campaign}
-    for sid, (fired, kills, exhausted) in ref["systems"].items():
-        assert_allclose([by[sid].fired, by[sid].kills], [fired, kills], rtol=1e-9, atol=1e-9)
-        assert by[sid].exhausted_day == exhausted
+    assert_matches_reference(m)
 
 
-def test_two_missile_systems_in_one_raid_by_hand() -> None:
-    from qdb.assess import assess
-
-    # one SAM unit, 4 rounds a raid, stock unlimited, coverage 1, pk 0.5, one shot each:
-    # 6 + 2 missiles fly, 8 wanted, 4 fired = half of each system engaged:
-    # kills m1 = 6 * 0.5 * 0.5 = 1.5, m2 = 2 * 0.5 * 0.5 = 0.5 -> leak 6 of 8 = 0.75
+def _two_missile_systems():  # type: ignore[no-untyped-def]
+    """One SAM unit (4 rounds a raid, coverage 1, pk 0.5) against 6 + 2 missiles in one raid."""
     cat = catalog(
         [iamd_contest("bmd", ["missile"], 0.1)],
         classes={"sam": sam(1.0, 4, [{"threat": "missile", "pk": 0.5, "shots": 1}])},
@@ -303,6 +286,16 @@ def test_two_missile_systems_in_one_raid_by_hand() -> None:
         ],
         raids=[{"id": "r", "every_days": 1, "size": {"m1": 6, "m2": 2}}],
     )
+    return cat, blue, red
+
+
+def test_two_missile_systems_in_one_raid_by_hand() -> None:
+    from qdb.assess import assess
+
+    # one SAM unit, 4 rounds a raid, stock unlimited, coverage 1, pk 0.5, one shot each:
+    # 6 + 2 missiles fly, 8 wanted, 4 fired = half of each system engaged:
+    # kills m1 = 6 * 0.5 * 0.5 = 1.5, m2 = 2 * 0.5 * 0.5 = 0.5 -> leak 6 of 8 = 0.75
+    cat, blue, red = _two_missile_systems()
     r = assess(matchup(cat, blue, red), with_critical=False).contest("bmd")
     assert r is not None
     assert_allclose(r.leakage, 0.75)
@@ -743,21 +736,7 @@ def test_raid_log_sums_threat_systems_of_one_class() -> None:
     from qdb.assess import assess
 
     # m1 6 + m2 2 = 8 missiles launched, 4 rounds at pk 0.5 kill 2: 6 leak (as by hand above)
-    cat = catalog(
-        [iamd_contest("bmd", ["missile"], 0.1)],
-        classes={"sam": sam(1.0, 4, [{"threat": "missile", "pk": 0.5, "shots": 1}])},
-        layers=["sam"],
-        campaign_days=1,
-    )
-    blue = inventory("ukraine", [{"id": "s", "class": "sam", "quantity": 1}])
-    red = inventory(
-        "russia",
-        [
-            {"id": "m1", "class": "missile", "quantity": 6},
-            {"id": "m2", "class": "missile", "quantity": 2},
-        ],
-        raids=[{"id": "r", "every_days": 1, "size": {"m1": 6, "m2": 2}}],
-    )
+    cat, blue, red = _two_missile_systems()
     a = assess(matchup(cat, blue, red), with_critical=False)
     assert [(r.launched, r.leaked) for r in a.raids] == [((("missile", 8.0),), (("missile", 6.0),))]
     r = a.contest("bmd")
