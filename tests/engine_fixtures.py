@@ -12,6 +12,10 @@ import math
 from typing import Any
 
 from qdb.models import Catalog, Inventory, Matchup
+from tests.conftest import make_inventory
+
+inventory = make_inventory
+"""One side: the shared builder of ``tests/conftest.py``."""
 
 CLASSES: dict[str, dict[str, Any]] = {
     "tank": {"domain": "land", "branch": "ground", "unit": "tank", "unit_cost_musd": 5},
@@ -58,20 +62,6 @@ def catalog(
     if layers:
         data["iamd"] = {"layers": layers}
     return Catalog.model_validate(data)
-
-
-def inventory(
-    side: str,
-    systems: list[dict[str, Any]],
-    training: dict[str, float] | None = None,
-    enablers: dict[str, float] | None = None,
-    munitions: dict[str, dict[str, Any]] | None = None,
-    raids: list[dict[str, Any]] | None = None,
-) -> Inventory:
-    """One side (the shared builder of ``tests/conftest.py``)."""
-    from tests.conftest import make_inventory
-
-    return make_inventory(side, systems, training, enablers, munitions, raids)
 
 
 def matchup(cat: Catalog, blue: Inventory, red: Inventory) -> Matchup:
