@@ -190,7 +190,6 @@ class Plan:
     contests: tuple[LanchesterContest | IamdContest, ...]
     contest_ids: tuple[str, ...]
     critical: tuple[bool, ...]
-    weights: tuple[float, ...]
     matched: float
     offset: float
     campaign_days: int
@@ -484,7 +483,6 @@ def compile_plan(m: Matchup) -> Plan:
         contests=tuple(contests),
         contest_ids=tuple(c.id for c in cat.contests),
         critical=tuple(c.critical for c in cat.contests),
-        weights=tuple(c.weight.value for c in cat.contests),
         matched=cat.thresholds.matched,
         offset=cat.thresholds.offset,
         campaign_days=cat.campaign_days,

@@ -1,8 +1,6 @@
 """What the engine returns: arrays over samples (pure data).
 
-Every law, written once over arrays of samples (pure numpy).
-
-:func:`evaluate` takes a compiled :class:`~qdb.contests.plan.Plan` and a value
+:func:`~qdb.contests.evaluate.evaluate` takes a compiled :class:`~qdb.contests.plan.Plan` and a value
 matrix ``V`` (slots x samples) and returns, per contest and sample, the
 balance β and (with ``detail``) every number the assessment reports. The point
 assessment is the one-column case; Monte Carlo, sensitivity, critical-system
@@ -67,7 +65,6 @@ class Evaluation:
     q: FloatArray | None = None  # per system
     units: FloatArray | None = None  # quantity · readiness · u, per system
     fill: FloatArray | None = None  # u, per system
-    parts: dict[str, FloatArray] = field(default_factory=dict)  # quality, training, technology
     fired: FloatArray | None = None  # per system (interceptors)
     kills: FloatArray | None = None
     kills_by_class: dict[str, FloatArray] = field(default_factory=dict)
