@@ -70,7 +70,7 @@ def evaluate(plan: Plan, V: FloatArray, *, detail: bool = False, log: bool = Fal
         units = avail * fill
         if detail:
             ev.q, ev.units, ev.fill = q, units, fill
-            for name in ("numbers_ratio", "quality_ratio", "required", "exponent"):
+            for name in ("numbers_ratio", "quality_ratio", "required"):
                 setattr(ev, name, np.full((C, n), np.nan))
             ev.blue_units = np.zeros((C, n))
             ev.red_units = np.zeros((C, n))

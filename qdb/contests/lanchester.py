@@ -78,7 +78,6 @@ def lanchester(
         return
     assert ev.factors is not None
     contested = (nr > 0) & (nb > 0)
-    ev.exponent[i] = p  # type: ignore[index]
     ev.blue_units[i] = nb  # type: ignore[index]
     ev.red_units[i] = nr  # type: ignore[index]
     ev.numbers_ratio[i] = np.where(contested, r, np.where((nr <= 0) & (nb > 0), 0.0, np.nan))  # type: ignore[index]

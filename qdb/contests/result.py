@@ -56,7 +56,6 @@ class Evaluation:
     numbers_ratio: FloatArray | None = None
     quality_ratio: FloatArray | None = None
     required: FloatArray | None = None
-    exponent: FloatArray | None = None
     blue_units: FloatArray | None = None
     red_units: FloatArray | None = None
     leakage: FloatArray | None = None
